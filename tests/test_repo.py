@@ -45,6 +45,9 @@ def test_notebooks_have_headers_and_stay_small():
     import nbformat
     for nb_path in sorted((ROOT / "nbs").glob("[0-9]*.ipynb")):
         assert nb_path.stat().st_size < 1_000_000, nb_path
+        text = nb_path.read_text()
+        assert "application/vnd.jupyter.widget-state+json" not in text, f"{nb_path}: widget state saved"
+        assert "plotly.js" not in text and "cdn.plot.ly" not in text, f"{nb_path}: plotly.js saved"
         nb = nbformat.read(nb_path, as_version=4)
         assert nb.cells[0].source.startswith("#| default_exp"), nb_path
         assert nb.cells[1].cell_type == "markdown" and nb.cells[1].source.startswith("# "), nb_path
