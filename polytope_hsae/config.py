@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #aa08cdcc
 from __future__ import annotations
-import dataclasses, difflib, os, types, typing
+import difflib, os, types, typing
 from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin

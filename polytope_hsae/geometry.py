@@ -7,7 +7,6 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/whitening.html.md"""
 # %% ../nbs/03_whitening.ipynb #a165e940
 from __future__ import annotations
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
 import torch

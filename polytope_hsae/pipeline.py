@@ -6,13 +6,13 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/pipeline.html.md"""
 
 # %% ../nbs/13_pipeline.ipynb #6fd96dbc
 from __future__ import annotations
-import functools, json, platform, sys, time
+import json, platform, time
 from dataclasses import dataclass, field
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 from typing import Callable
 
-from .config import ExperimentConfig, load_config, save_config, cache_dir, ConfigError, from_dict
+from .config import ExperimentConfig, load_config, save_config, ConfigError, from_dict
 
 # %% auto #0
 __all__ = ['SANITY_PROMPTS', 'PHASES', 'RunContext', 'write_json', 'Phase', 'versions', 'run_setup', 'run_phase1', 'phase_names',

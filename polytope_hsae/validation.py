@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/validation.html.md"""
 
 # %% ../nbs/05_validation.ipynb #d97ac5b3
 from __future__ import annotations
-import json, math, time
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
