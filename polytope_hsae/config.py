@@ -166,9 +166,6 @@ class ExperimentConfig:
     def to_dict(self) -> dict: return asdict(self)
 
 # %% ../nbs/00_config.ipynb #3c0c0beb
-def _type_name(tp) -> str:
-    return getattr(tp, "__name__", None) or str(tp).replace("typing.", "")
-
 def _coerce(value, tp, key:str):
     "Check `value` against type hint `tp`; return it (converted where lossless) or raise `ConfigError`."
     origin, args = get_origin(tp), get_args(tp)

@@ -1,4 +1,4 @@
-"""The main job — phases 1–4 over a run directory, each resumable — and the `polytope-hsae` command line.
+"""The main job — phases 1–4 over a run directory, each resumable; the `polytope-hsae` command (`13a_cli`) drives it.
 
 Docs: https://polytope-hsae.github.io/polytope_hsae/pipeline.html.md"""
 
@@ -12,7 +12,7 @@ from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 from typing import Callable
 
-from .config import ExperimentConfig, load_config, save_config, ConfigError, from_dict
+from .config import ExperimentConfig, load_config, save_config, ConfigError
 
 # %% auto #0
 __all__ = ['SANITY_PROMPTS', 'PHASES', 'RunContext', 'write_json', 'Phase', 'versions', 'run_setup', 'run_phase1', 'phase_names',
@@ -105,11 +105,9 @@ def _diff_keys(a:dict, b:dict, prefix:str="") -> list[str]:
     return keys
 
 def _check_same_config(cfg:ExperimentConfig, out:Path):
-    import yaml
     saved = out/"config.yaml"
     if not saved.exists(): return
-    old = from_dict(ExperimentConfig, yaml.safe_load(saved.read_text()) or {})
-    diff = _diff_keys(old.to_dict(), cfg.to_dict())
+    diff = _diff_keys(load_config(saved).to_dict(), cfg.to_dict())
     if diff:
         raise ConfigError(f"{out} holds a run with a different config (keys {diff}); use another --out, "
                           "or --force all to redo every phase with the new config")

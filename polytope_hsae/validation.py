@@ -20,10 +20,10 @@ from .estimators import lda_vectors, mean_vectors, edge_index, token_lists
 from .geometry import CausalGeometry
 
 # %% auto #0
-__all__ = ['TABLE_STATS', 'ancestors', 'random_parent_edges', 'shuffled_token_lists', 'angle_deg', 'parent_child_cos',
-           'sibling_pairs', 'sibling_simplex_cos', 'grandparent_cos', 'membership', 'generalization_z',
-           'sibling_separation', 'ratio_invariance', 'summarize', 'GeometryInputs', 'concept_vectors_for', 'validate',
-           'summary_table', 'angle_target', 'build_teacher', 'load_teacher']
+__all__ = ['TABLE_STATS', 'ancestors', 'random_parent_edges', 'remap_tokens', 'angle_deg', 'parent_child_cos', 'sibling_pairs',
+           'sibling_simplex_cos', 'grandparent_cos', 'membership', 'generalization_z', 'sibling_separation',
+           'ratio_invariance', 'summarize', 'GeometryInputs', 'concept_vectors_for', 'validate', 'summary_table',
+           'angle_target', 'build_teacher', 'load_teacher']
 
 # %% ../nbs/05_validation.ipynb #aba4bfc2
 def ancestors(hierarchy:ConceptHierarchy) -> list[set[int]]:
@@ -51,10 +51,9 @@ def random_parent_edges(
         rows.append([int(rng.choice(allowed)), c])
     return torch.tensor(rows, dtype=torch.long).reshape(-1, 2)
 
-def shuffled_token_lists(lists:list, vocab_size:int, seed:int=0) -> list[list[int]]:
-    "Token lists remapped by a random permutation of the vocabulary: estimating on them = estimating on row-shuffled g."
-    perm = np.random.default_rng(seed).permutation(vocab_size)
-    return [perm[np.asarray(t, dtype=np.int64)].tolist() for t in lists]
+def remap_tokens(lists:list, perm:np.ndarray|None) -> list:
+    "Token lists mapped through a vocabulary permutation: estimating on them = estimating on row-shuffled g (None: unchanged)."
+    return lists if perm is None else [perm[np.asarray(t, dtype=np.int64)].tolist() for t in lists]
 
 # %% ../nbs/05_validation.ipynb #01dfac05
 def _cos(a:Tensor, b:Tensor) -> Tensor:
@@ -183,8 +182,7 @@ def _parent_of(edges:Tensor) -> dict[int, int]: return {c: p for p, c in edges.t
 
 def concept_vectors_for(X:Tensor, hierarchy:ConceptHierarchy, split:str, estimator:str="lda", remap=None, shrink:bool=True):
     "Concept vectors on `split` tokens of `hierarchy` (token ids optionally remapped for the shuffled control)."
-    lists = token_lists(hierarchy, split)
-    if remap is not None: lists = [remap[np.asarray(t, dtype=np.int64)].tolist() for t in lists]
+    lists = remap_tokens(token_lists(hierarchy, split), remap)
     if estimator == "lda": return lda_vectors(X, lists, shrink=shrink)
     if estimator == "mean": return mean_vectors(X, lists), None
     raise ValueError(f"unknown estimator {estimator!r}; estimators: 'lda', 'mean'")
@@ -219,7 +217,7 @@ def validate(
         vectors, info = cache[key]
         if info is not None: est_info[f"{key[0]}/{split}"] = info.summary()
         E = rp_edges if geo_name == "random_parent" else edges
-        tests = test_all if remap is None else [remap[np.asarray(t, dtype=np.int64)].tolist() for t in test_all]
+        tests = remap_tokens(test_all, remap)
         uni = universe if remap is None else torch.as_tensor(remap[universe.numpy()])
         triples = sibling_pairs(E)
         cos = parent_child_cos(vectors, E)
