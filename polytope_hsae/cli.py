@@ -58,6 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_args(t)
     t.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
     t.add_argument("--force", action="store_true", help="redo Phase 1 even if complete")
+    a = sub.add_parser("activations", help="corpus and labelled-context activations (runs Phase 1 first if needed)",
+                       description="Capture activations at model.hook: the text corpus into <out>/activations/ and concept-labelled "
+                                   "contexts into <out>/contexts/{train,test}/. Resumes an interrupted capture.")
+    add_config_args(a)
+    a.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
+    a.add_argument("--force", action="store_true", help="recapture from scratch even if complete")
     return p
 
 def main(argv:list[str]|None=None) -> int:
@@ -71,6 +77,8 @@ def main(argv:list[str]|None=None) -> int:
             print(yaml.safe_dump(cfg.to_dict(), sort_keys=False), end=""); return 0
         out = args.out or Path("runs")/cfg.name
         if args.command == "teacher": pipeline.run(cfg, out, force=["phase1"] if args.force else [], only=["phase1"])
+        elif args.command == "activations":
+            pipeline.run(cfg, out, force=["activations"] if args.force else [], only=["phase1", "activations"])
         else: pipeline.run(cfg, out, force=args.force)
         print(f"run directory: {out}")
         return 0

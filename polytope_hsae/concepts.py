@@ -278,10 +278,12 @@ def fill_template(
     tokenizer,          # the model's tokenizer (prepends BOS)
     template:str,       # a string with one "{}" preceded by a space
     token_id:int,       # a word-start token id
+    marker:str|None=None, # the tokenizer's word-start marker (pass `word_start_marker(tokenizer)` when filling many)
 ) -> tuple[str, int]:
     "The text with the token's word in the template, and the index of that token in `tokenizer(text)`."
     if " {}" not in template: raise ValueError(f"template {template!r} needs ' {{}}' (the word must follow a space)")
-    word = tokenizer.convert_ids_to_tokens([token_id])[0][len(word_start_marker(tokenizer)):]
+    marker = word_start_marker(tokenizer) if marker is None else marker
+    word = tokenizer.convert_ids_to_tokens([token_id])[0][len(marker):]
     prefix, suffix = template.split(" {}", 1)
     text = f"{prefix} {word}{suffix}"
     ids = tokenizer(text)["input_ids"]

@@ -15,8 +15,8 @@ from typing import Callable
 from .config import ExperimentConfig, load_config, save_config, ConfigError
 
 # %% auto #0
-__all__ = ['SANITY_PROMPTS', 'PHASES', 'RunContext', 'write_json', 'Phase', 'versions', 'run_setup', 'run_phase1', 'phase_names',
-           'run']
+__all__ = ['SANITY_PROMPTS', 'PHASES', 'RunContext', 'write_json', 'Phase', 'versions', 'run_setup', 'run_phase1',
+           'run_activations_phase', 'phase_names', 'run']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -25,6 +25,7 @@ class RunContext:
     cfg: ExperimentConfig
     out: Path
     _model: object = field(default=None, repr=False)
+    fresh: bool = False              # set while a phase runs under --force: it must redo, not resume
 
     @property
     def model(self):
@@ -84,10 +85,18 @@ def run_phase1(ctx:RunContext) -> dict:
     print("\n".join(summary["table"])); print(summary["target_median_angle"]["verdict"])
     return summary
 
+def run_activations_phase(ctx:RunContext) -> dict:
+    "Corpus and labelled-context activations (`polytope_hsae.activations.run_activations`); resumable, redone from scratch when forced."
+    import shutil
+    from polytope_hsae.activations import run_activations
+    if ctx.fresh:
+        for sub in ("activations", "contexts"): shutil.rmtree(ctx.out/sub, ignore_errors=True)
+    return run_activations(ctx)
+
 PHASES: list[Phase] = [
     Phase("setup", "embedded model and offline data ready, sanity predictions", "setup.json", run_setup),
     Phase("phase1", "teacher: WordNet hierarchy, whitening, LDA vectors, validation with controls", "phase1/summary.json", run_phase1),
-    Phase("activations", "corpus and concept-labelled activations streamed to disk", "activations/meta.json"),
+    Phase("activations", "corpus and concept-labelled activations streamed to disk", "activations/summary.json", run_activations_phase),
     Phase("phase2", "baseline H-SAE (random init)", "phase2/metrics.json"),
     Phase("phase3", "teacher-initialised H-SAE (two-stage)", "phase3/metrics.json"),
     Phase("phase4", "metrics, comparisons with CIs, ablations, steering, report", "phase4/summary.json"),
@@ -140,7 +149,7 @@ def run(
             record["phases"][ph.name] = {"status": "skipped (complete)", "output": ph.marker}
             log(f"{head} -- already complete, skipped (--force {ph.name} to redo)"); continue
         log(f"{head} -- running")
-        t0 = time.time()
+        t0 = time.time(); ctx.fresh = bool({"all", ph.name} & set(force))
         try: result = ph.fn(ctx)
         except Exception as e:
             record["phases"][ph.name] = {"status": "failed", "error": f"{type(e).__name__}: {e}", "seconds": round(time.time() - t0, 1)}

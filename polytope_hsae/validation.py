@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/validation.html.md"""
 
 # %% ../nbs/05_validation.ipynb #d97ac5b3
 from __future__ import annotations
-import time
+import json, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from .geometry import CausalGeometry
 __all__ = ['TABLE_STATS', 'ancestors', 'random_parent_edges', 'remap_tokens', 'angle_deg', 'parent_child_cos', 'sibling_pairs',
            'sibling_simplex_cos', 'grandparent_cos', 'membership', 'generalization_z', 'sibling_separation',
            'ratio_invariance', 'summarize', 'GeometryInputs', 'concept_vectors_for', 'validate', 'summary_table',
-           'angle_target', 'build_teacher', 'load_teacher']
+           'angle_target', 'save_token_sample', 'build_teacher', 'load_teacher']
 
 # %% ../nbs/05_validation.ipynb #aba4bfc2
 def ancestors(hierarchy:ConceptHierarchy) -> list[set[int]]:
@@ -297,6 +297,25 @@ def angle_target(report:dict, threshold:float=80.0) -> dict:
 # %% ../nbs/05_validation.ipynb #31f6493c
 def _without_private(d:dict) -> dict: return {k: v for k, v in d.items() if not k.startswith("_")}
 
+def save_token_sample(
+    phase_dir:Path,               # out/phase1
+    centered:Float[Tensor, "V d"],# γ − γ̄ (the Euclidean rows); g = centered @ Cov^{-1/2}
+    hierarchy:ConceptHierarchy,
+    tokenizer,
+    n_background:int=5000,        # tokens outside every concept, drawn at random (the grey cloud of the figures)
+    seed:int=0,
+) -> Path:
+    "Rows of every concept token plus a random background sample, with their strings, for figures without the model."
+    from safetensors.torch import save_file
+    concept_tokens = sorted({t for c in hierarchy.concepts for t in c.token_ids})
+    rest = np.setdiff1d(np.arange(centered.shape[0]), concept_tokens)
+    background = np.random.default_rng(seed).choice(rest, size=min(n_background, len(rest)), replace=False)
+    ids = torch.as_tensor(np.concatenate([concept_tokens, np.sort(background)]), dtype=torch.long)
+    save_file({"token_ids": ids, "centered_rows": centered[ids].float().contiguous()}, str(phase_dir/"tokens.safetensors"),
+              metadata={"rows": "gamma - gamma_mean (float32); g = rows @ inv_sqrt_cov", "n_concept_tokens": str(len(concept_tokens))})
+    (phase_dir/"token_strings.json").write_text(json.dumps([tokenizer.decode([int(t)]) for t in ids]))
+    return phase_dir/"tokens.safetensors"
+
 def build_teacher(
     model,                    # a HookedTransformer
     cfg,                      # an ExperimentConfig
@@ -322,15 +341,19 @@ def build_teacher(
     timings["validation_s"] = round(time.time() - t, 1); t = time.time()
     computed = report["_vectors"]                                           # reuse what validation estimated
     vec_all = computed.get("real/all"); vec_train = computed.get("real/train"); vec_eu = computed.get("euclidean/all")
+    extra = {"concept_vectors_euclidean_train": computed["euclidean/train"]} if "euclidean/train" in computed else {}
     if vec_eu is None: vec_eu, _ = concept_vectors_for(Eu, hier, "all", cfg.geometry.estimator,
                                                        shrink=cfg.geometry.shrinkage == "ledoit_wolf")
     tensors = {"concept_vectors_g": vec_all, "concept_vectors_g_train": vec_train,
-               "concept_vectors_lambda": geo.lambda_from_g(vec_all), "concept_vectors_euclidean": vec_eu, **geo.tensors()}
+               "concept_vectors_lambda": geo.lambda_from_g(vec_all), "concept_vectors_euclidean": vec_eu, **extra, **geo.tensors()}
     for k, v in tensors.items():
         if not torch.isfinite(v).all(): raise ValueError(f"teacher tensor {k} has non-finite values")
     save_file({k: v.contiguous() for k, v in tensors.items()}, str(phase_dir/"teacher.safetensors"),
               metadata={"model": cfg.model.name, "hook": hook, "rows": "concepts.json order"})
     hier.save(phase_dir/"concepts.json")
+    save_token_sample(phase_dir, Eu, hier, model.tokenizer, seed=cfg.seed)
+    save_file({k: v.contiguous() for k, v in report["_angles"].items()}, str(phase_dir/"angles.safetensors"),
+              metadata={"rows": "edges of concepts.json in order (parent, child)", "unit": "degrees"})
     timings["artifacts_s"] = round(time.time() - t, 1)
     return {"model": cfg.model.name, "lambda_hook": hook, "seed": cfg.seed, "hierarchy": hier.meta,
             "geometry": {"d": geo.d, "n_null_directions": geo.n_null, "cov_eigval_min": float(geo.eigvals.min()),

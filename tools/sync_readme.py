@@ -2,7 +2,7 @@
 """Write README.md from nbs/index.ipynb (what `nbdev-readme` does, without Quarto).
 
 Markdown cells are copied as they are; code cells become ```python blocks without their `#|`
-directive lines; cells marked `#| hide` are left out. `--check` exits 1 if README.md differs.
+directive lines (consecutive code cells make one block); cells marked `#| hide` are left out. `--check` exits 1 if README.md differs.
 """
 import sys
 from pathlib import Path
@@ -25,7 +25,9 @@ def render(nb_path: Path = ROOT / "nbs" / "index.ipynb") -> str:
             parts.append(cell.source.strip())
         elif cell.cell_type == "code":
             code = "\n".join(l for l in lines if not l.startswith("#|")).strip()
-            if code:
+            if code and parts and parts[-1].startswith("```python\n"):   # consecutive code cells: one block
+                parts[-1] = parts[-1][: -len("\n```")] + f"\n{code}\n```"
+            elif code:
                 parts.append(f"```python\n{code}\n```")
     return "\n\n".join(parts) + "\n"
 

