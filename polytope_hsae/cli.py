@@ -64,6 +64,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_config_args(a)
     a.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
     a.add_argument("--force", action="store_true", help="recapture from scratch even if complete")
+    tr = sub.add_parser("train", help="Phase 2 (baseline) or Phase 3 (teacher) H-SAEs, one per seed (runs earlier phases if needed)",
+                        description="Train H-SAEs on <out>/activations/: --phase baseline writes <out>/phase2/, --phase teacher "
+                                    "<out>/phase3/. Resumes from checkpoints; --force retrains from scratch.")
+    add_config_args(tr)
+    tr.add_argument("--phase", choices=["baseline", "teacher"], required=True)
+    tr.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
+    tr.add_argument("--force", action="store_true", help="retrain from scratch even if complete")
     return p
 
 def main(argv:list[str]|None=None) -> int:
@@ -79,6 +86,9 @@ def main(argv:list[str]|None=None) -> int:
         if args.command == "teacher": pipeline.run(cfg, out, force=["phase1"] if args.force else [], only=["phase1"])
         elif args.command == "activations":
             pipeline.run(cfg, out, force=["activations"] if args.force else [], only=["phase1", "activations"])
+        elif args.command == "train":
+            phase = {"baseline": "phase2", "teacher": "phase3"}[args.phase]
+            pipeline.run(cfg, out, force=[phase] if args.force else [], only=["phase1", "activations", phase])
         else: pipeline.run(cfg, out, force=args.force)
         print(f"run directory: {out}")
         return 0

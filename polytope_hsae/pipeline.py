@@ -16,7 +16,7 @@ from .config import ExperimentConfig, load_config, save_config, ConfigError
 
 # %% auto #0
 __all__ = ['SANITY_PROMPTS', 'PHASES', 'RunContext', 'write_json', 'Phase', 'versions', 'run_setup', 'run_phase1',
-           'run_activations_phase', 'phase_names', 'run']
+           'run_activations_phase', 'run_phase2_phase', 'run_phase3_phase', 'phase_names', 'run']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -93,12 +93,22 @@ def run_activations_phase(ctx:RunContext) -> dict:
         for sub in ("activations", "contexts"): shutil.rmtree(ctx.out/sub, ignore_errors=True)
     return run_activations(ctx)
 
+def run_phase2_phase(ctx:RunContext) -> dict:
+    "Phase 2 (`polytope_hsae.training.run_phase2`): baseline H-SAEs; resumes from checkpoints unless forced."
+    from polytope_hsae.training import run_phase2
+    return run_phase2(ctx)
+
+def run_phase3_phase(ctx:RunContext) -> dict:
+    "Phase 3 (`polytope_hsae.training.run_phase3`): teacher-initialised H-SAEs; resumes from checkpoints unless forced."
+    from polytope_hsae.training import run_phase3
+    return run_phase3(ctx)
+
 PHASES: list[Phase] = [
     Phase("setup", "embedded model and offline data ready, sanity predictions", "setup.json", run_setup),
     Phase("phase1", "teacher: WordNet hierarchy, whitening, LDA vectors, validation with controls", "phase1/summary.json", run_phase1),
     Phase("activations", "corpus and concept-labelled activations streamed to disk", "activations/summary.json", run_activations_phase),
-    Phase("phase2", "baseline H-SAE (random init)", "phase2/metrics.json"),
-    Phase("phase3", "teacher-initialised H-SAE (two-stage)", "phase3/metrics.json"),
+    Phase("phase2", "baseline H-SAE (random init), one per seed", "phase2/metrics.json", run_phase2_phase),
+    Phase("phase3", "teacher-initialised H-SAE (two-stage), one per seed", "phase3/metrics.json", run_phase3_phase),
     Phase("phase4", "metrics, comparisons with CIs, ablations, steering, report", "phase4/summary.json"),
 ]
 
