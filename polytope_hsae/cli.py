@@ -44,6 +44,11 @@ def build_parser() -> argparse.ArgumentParser:
         sp.add_argument("--config", default="quick", help=f"preset ({', '.join(list_presets())}) or a YAML file (default: quick)")
         sp.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
                         help="override a config value, e.g. --set training.lr=1e-3 (repeatable)")
+    def add_phase_args(sp, force_help:str):
+        "--config/--set, --out and a --force flag: the arguments of every single-phase command."
+        add_config_args(sp)
+        sp.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
+        sp.add_argument("--force", action="store_true", help=force_help)
     c = sub.add_parser("config", help="print the resolved config as YAML", description="Print the resolved config as YAML.")
     add_config_args(c)
     r = sub.add_parser("run", help="run the experiment (phases 1-4), skipping complete phases",
@@ -55,22 +60,16 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("teacher", help="Phase 1 only: the causal-geometry teacher",
                        description="Phase 1: WordNet hierarchy, whitening, LDA concept vectors, validation with controls; "
                                    "writes <out>/phase1/teacher.safetensors, concepts.json and summary.json.")
-    add_config_args(t)
-    t.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
-    t.add_argument("--force", action="store_true", help="redo Phase 1 even if complete")
+    add_phase_args(t, "redo Phase 1 even if complete")
     a = sub.add_parser("activations", help="corpus and labelled-context activations (runs Phase 1 first if needed)",
                        description="Capture activations at model.hook: the text corpus into <out>/activations/ and concept-labelled "
                                    "contexts into <out>/contexts/{train,test}/. Resumes an interrupted capture.")
-    add_config_args(a)
-    a.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
-    a.add_argument("--force", action="store_true", help="recapture from scratch even if complete")
+    add_phase_args(a, "recapture from scratch even if complete")
     tr = sub.add_parser("train", help="Phase 2 (baseline) or Phase 3 (teacher) H-SAEs, one per seed (runs earlier phases if needed)",
                         description="Train H-SAEs on <out>/activations/: --phase baseline writes <out>/phase2/, --phase teacher "
                                     "<out>/phase3/. Resumes from checkpoints; --force retrains from scratch.")
-    add_config_args(tr)
+    add_phase_args(tr, "retrain from scratch even if complete")
     tr.add_argument("--phase", choices=["baseline", "teacher"], required=True)
-    tr.add_argument("--out", type=Path, default=None, help="run directory (default: runs/<config name>)")
-    tr.add_argument("--force", action="store_true", help="retrain from scratch even if complete")
     return p
 
 def main(argv:list[str]|None=None) -> int:

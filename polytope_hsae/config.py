@@ -126,6 +126,7 @@ class TrainingConfig:
     seeds: list[int] = field(default_factory=lambda: [0, 1, 2])
     log_every: int = 50
     checkpoint_every: int = 500
+    resample_every: int = 0        # re-seed dead latents every N steps (0: off); same for baseline and teacher
     def __post_init__(self):
         _check(len(self.seeds) >= 1, "training.seeds", "give at least one seed")
         _check(self.lr > 0, "training.lr", f"must be > 0, got {self.lr}")

@@ -267,6 +267,38 @@ def _hsae_from_pretrained(cls, path:str|Path) -> "HSAE":
 
 HSAE.save_pretrained, HSAE.from_pretrained = _hsae_save_pretrained, _hsae_from_pretrained
 
+# %% ../nbs/09_hsae.ipynb #bc18960d
+@torch.no_grad()
+def _hsae_resample_dead_(self, x:Float[Tensor, "B d"]) -> dict[str, int]:
+    "Re-seed dead parents and dead child atoms from the batch's worst-reconstructed inputs; returns how many of each."
+    N, a = self.n_parents, self.cfg.atoms_per_subspace
+    dead = self.dead_mask
+    p = self.forward_parts(x)
+    resid = x - p["x_hat"]
+    order = resid.pow(2).sum(-1).argsort(descending=True)
+    dead_parents = torch.nonzero(dead[:N]).flatten().tolist()
+    for i, e in enumerate(dead_parents):
+        v = resid[order[i % len(order)]]; v = v / v.norm().clamp_min(1e-12)
+        self.W_enc_parent[:, e] = v; self.b_enc_parent[e] = 0
+        if not self.cfg.tied_decoders_parent: self.W_dec_parent[e] = v
+        self.tokens_since_fired[e] = 0
+    n_child = 0
+    child_dead = dead[N:].view(N, a)
+    for e in torch.nonzero(child_dead.any(1) & ~dead[:N]).flatten().tolist():
+        rows = torch.nonzero((p["idx"] == e).any(1)).flatten()
+        if len(rows) == 0: continue
+        worst = rows[resid[rows].pow(2).sum(-1).argsort(descending=True)]
+        for i, j in enumerate(torch.nonzero(child_dead[e]).flatten().tolist()):
+            y = self.W_down[e] @ resid[worst[i % len(worst)]]
+            if y.norm() < 1e-9: continue
+            y = y / y.norm()
+            self.W_enc_child[e][:, j] = y; self.b_enc_child[e, j] = 0
+            if not self.cfg.tied_decoders_child: self.W_dec_child[e, j] = y
+            self.tokens_since_fired[N + e * a + j] = 0; n_child += 1
+    return {"parents": len(dead_parents), "children": n_child}
+
+HSAE.resample_dead_ = _hsae_resample_dead_
+
 # %% ../nbs/09_hsae.ipynb #4723975a
 def teacher_parents(hierarchy, n:int, min_children:int=2) -> list[str]:
     "Concepts that seed parents: at least `min_children` children, most children first, ties by name."

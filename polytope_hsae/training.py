@@ -32,6 +32,7 @@ class TrainConfig:
     reg_warmup_steps: int = 100         # regularisers ramp from 0 to full weight
     grad_clip: float = 1.0              # max gradient norm (0: off)
     freeze_decoder_steps: int = 0       # stage A: the first steps update no decoder parameter
+    resample_every: int = 0             # re-seed dead latents every N steps, during the first 80 % (0: off)
     log_every: int = 50
     checkpoint_every: int = 0           # 0: no checkpoints
     out: str | None = None              # folder for log.jsonl, checkpoints and the final model
@@ -196,10 +197,13 @@ def train(
         opt.step()
         model.normalize_decoder_()
         done = step + 1
+        if cfg.resample_every and done % cfg.resample_every == 0 and done < 0.8 * cfg.steps and hasattr(model, "resample_dead_"):
+            resampled = model.resample_dead_(x)
         if done % cfg.log_every == 0 or done == cfg.steps:
             row = {"step": done, "loss": loss.item(), **{k: v.item() for k, v in parts.items()}, "lr": opt.param_groups[0]["lr"],
                    "reg_weight": reg_w, "dead_frac": float(model.dead_mask.float().mean()), "seconds": round(time.time() - t0, 2)}
             if hasattr(model, "temperature"): row["temperature"] = float(model.temperature)
+            if cfg.resample_every and "resampled" in locals(): row["resampled"] = resampled
             history.append(row); log(row); bar.set_postfix(loss=f"{row['loss']:.4g}")
         if ck_dir is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0:
             save_checkpoint(ck_dir, done, model, opt, {"config": asdict(cfg)})
@@ -237,7 +241,8 @@ def _train_config(cfg, steps:int, out:Path, seed:int, freeze:int=0) -> TrainConf
     t = cfg.training
     return TrainConfig(steps=steps, batch_size=t.batch_size, lr=t.lr, lr_warmup_steps=max(1, min(100, steps // 10)),
                        reg_warmup_steps=max(1, min(200, steps // 5)), log_every=t.log_every,
-                       checkpoint_every=t.checkpoint_every, out=str(out), seed=seed, freeze_decoder_steps=freeze)
+                       checkpoint_every=t.checkpoint_every, out=str(out), seed=seed, freeze_decoder_steps=freeze,
+                       resample_every=t.resample_every)
 
 def train_hsae_phase(ctx, teacher:bool, progress:bool=True) -> dict:
     "Train one H-SAE per seed on the run's corpus activations: baseline (Phase 2) or teacher-initialised (Phase 3)."
