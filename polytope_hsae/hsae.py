@@ -6,7 +6,6 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/hsae.html.md"""
 
 # %% ../nbs/09_hsae.ipynb #631c7fe6
 from __future__ import annotations
-import json
 from dataclasses import asdict
 from pathlib import Path
 

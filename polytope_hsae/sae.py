@@ -7,7 +7,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/sae.html.md"""
 # %% ../nbs/08_sae.ipynb #19da5e68
 from __future__ import annotations
 import json
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Literal
 

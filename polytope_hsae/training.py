@@ -7,13 +7,13 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/training.html.md"""
 # %% ../nbs/10_training.ipynb #44c9e0ff
 from __future__ import annotations
 import json, math, os, time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Iterator
 
-import numpy as np
 import torch
 from torch import Tensor, nn
+from jaxtyping import Float
 
 # %% auto #0
 __all__ = ['REGULARISERS', 'DECODER_PARAMS', 'TrainConfig', 'TrainingError', 'lr_factor', 'batch_stream', 'save_checkpoint',
@@ -174,7 +174,7 @@ def train(
     frozen = [p for n, p in model.named_parameters() if n in DECODER_PARAMS]
     stream = batch_stream(data, cfg.batch_size, cfg.seed, start)
     bar = tqdm(range(start, cfg.steps), desc="train", disable=not progress, initial=start, total=cfg.steps)
-    done = start
+    done, resampled = start, None
     model.train()
     for step in bar:
         try: x = next(stream)
@@ -203,7 +203,7 @@ def train(
             row = {"step": done, "loss": loss.item(), **{k: v.item() for k, v in parts.items()}, "lr": opt.param_groups[0]["lr"],
                    "reg_weight": reg_w, "dead_frac": float(model.dead_mask.float().mean()), "seconds": round(time.time() - t0, 2)}
             if hasattr(model, "temperature"): row["temperature"] = float(model.temperature)
-            if cfg.resample_every and "resampled" in locals(): row["resampled"] = resampled
+            if resampled is not None: row["resampled"] = resampled
             history.append(row); log(row); bar.set_postfix(loss=f"{row['loss']:.4g}")
         if ck_dir is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0:
             save_checkpoint(ck_dir, done, model, opt, {"config": asdict(cfg)})
@@ -267,7 +267,7 @@ def train_hsae_phase(ctx, teacher:bool, progress:bool=True) -> dict:
         if teacher:
             mapping = init_from_teacher(model, tensors, hier)
             if hcfg.causal_ortho_lambda: model.set_causal_cov(tensors["cov"])
-        hist = train(model, store, _train_config(cfg, steps, out, seed, cfg.training.stage_a_steps if two else 0),
+        train(model, store, _train_config(cfg, steps, out, seed, cfg.training.stage_a_steps if two else 0),
                      resume=True, progress=progress)
         last = json.loads((out/"log.jsonl").read_text().splitlines()[-1])
         seeds[str(seed)] = {"final": last, "model": str((out/"model").relative_to(ctx.out)),

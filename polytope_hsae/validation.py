@@ -23,7 +23,7 @@ from .geometry import CausalGeometry
 __all__ = ['TABLE_STATS', 'ancestors', 'random_parent_edges', 'remap_tokens', 'angle_deg', 'parent_child_cos', 'sibling_pairs',
            'sibling_simplex_cos', 'grandparent_cos', 'membership', 'generalization_z', 'sibling_separation',
            'ratio_invariance', 'summarize', 'GeometryInputs', 'concept_vectors_for', 'validate', 'summary_table',
-           'angle_target', 'save_token_sample', 'build_teacher', 'load_teacher']
+           'angle_target', 'token_sample_ids', 'save_token_sample', 'build_teacher', 'load_teacher']
 
 # %% ../nbs/05_validation.ipynb #aba4bfc2
 def ancestors(hierarchy:ConceptHierarchy) -> list[set[int]]:
@@ -297,6 +297,17 @@ def angle_target(report:dict, threshold:float=80.0) -> dict:
 # %% ../nbs/05_validation.ipynb #31f6493c
 def _without_private(d:dict) -> dict: return {k: v for k, v in d.items() if not k.startswith("_")}
 
+def token_sample_ids(
+    hierarchy:ConceptHierarchy, vocab_size:int,
+    n_background:int=5000,        # tokens outside every concept, drawn at random
+    seed:int=0,
+) -> Tensor:
+    "Every concept token (sorted), then a sorted random sample of the other tokens: the rows figures are drawn from."
+    concept_tokens = sorted({t for c in hierarchy.concepts for t in c.token_ids})
+    rest = np.setdiff1d(np.arange(vocab_size), concept_tokens)
+    background = np.random.default_rng(seed).choice(rest, size=min(n_background, len(rest)), replace=False)
+    return torch.as_tensor(np.concatenate([concept_tokens, np.sort(background)]), dtype=torch.long)
+
 def save_token_sample(
     phase_dir:Path,               # out/phase1
     centered:Float[Tensor, "V d"],# γ − γ̄ (the Euclidean rows); g = centered @ Cov^{-1/2}
@@ -307,12 +318,9 @@ def save_token_sample(
 ) -> Path:
     "Rows of every concept token plus a random background sample, with their strings, for figures without the model."
     from safetensors.torch import save_file
-    concept_tokens = sorted({t for c in hierarchy.concepts for t in c.token_ids})
-    rest = np.setdiff1d(np.arange(centered.shape[0]), concept_tokens)
-    background = np.random.default_rng(seed).choice(rest, size=min(n_background, len(rest)), replace=False)
-    ids = torch.as_tensor(np.concatenate([concept_tokens, np.sort(background)]), dtype=torch.long)
+    ids = token_sample_ids(hierarchy, centered.shape[0], n_background, seed)
     save_file({"token_ids": ids, "centered_rows": centered[ids].float().contiguous()}, str(phase_dir/"tokens.safetensors"),
-              metadata={"rows": "gamma - gamma_mean (float32); g = rows @ inv_sqrt_cov", "n_concept_tokens": str(len(concept_tokens))})
+              metadata={"rows": "gamma - gamma_mean (float32); g = rows @ inv_sqrt_cov", "n_concept_tokens": str(len({t for c in hierarchy.concepts for t in c.token_ids}))})
     (phase_dir/"token_strings.json").write_text(json.dumps([tokenizer.decode([int(t)]) for t in ids]))
     return phase_dir/"tokens.safetensors"
 

@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/polytopes.html.md"""
 
 # %% ../nbs/06_polytopes.ipynb #a68ed315
 from __future__ import annotations
-import base64, html, json, os, shutil, subprocess, sys, tempfile
+import html, json, os, shutil, subprocess, sys, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,24 +120,25 @@ class PolytopeData:
         "Compute everything in memory: whitening, LDA vectors in both geometries and splits, real/Euclidean angles."
         from polytope_hsae.lm import unembedding
         from polytope_hsae.geometry import CausalGeometry
-        from polytope_hsae.validation import concept_vectors_for, parent_child_cos, angle_deg
+        from polytope_hsae.validation import token_sample_ids
         gamma = unembedding(model).gamma
         geo = CausalGeometry.from_unembedding(gamma)
         centered = gamma - geo.gamma_mean; del gamma
         G = geo.g_from_gamma(centered)
-        vectors = {f"{geometry}/{split}": concept_vectors_for(G if geometry == "causal" else centered, hierarchy, split, shrink=shrink)[0]
-                   for geometry in GEOMETRIES for split in SPLITS}
-        E = edge_index(hierarchy)
-        angles = {f"{'real' if geometry == 'causal' else geometry}/{split}": angle_deg(parent_child_cos(vectors[f"{geometry}/{split}"], E))
-                  for geometry in GEOMETRIES for split in SPLITS}
-        concept_tokens = sorted({t for c in hierarchy.concepts for t in c.token_ids})
-        rest = np.setdiff1d(np.arange(G.shape[0]), concept_tokens)
-        background = np.random.default_rng(seed).choice(rest, size=min(n_background, len(rest)), replace=False)
-        ids = torch.as_tensor(np.concatenate([concept_tokens, np.sort(background)]), dtype=torch.long)
+        vectors, angles = _vectors_and_angles(hierarchy, {"causal": G, "euclidean": centered}, shrink)
+        ids = token_sample_ids(hierarchy, G.shape[0], n_background, seed)
         strings = [model.tokenizer.decode([int(t)]) for t in ids]
         return cls(hierarchy, ids, strings, {"causal": G[ids].clone(), "euclidean": centered[ids].clone()}, vectors, angles)
 
 # %% ../nbs/06_polytopes.ipynb #86169a50
+def _vectors_and_angles(hierarchy, rows:dict[str, Tensor], shrink:bool=True) -> tuple[dict, dict]:
+    "LDA vectors for each geometry × split, and the per-edge parent–child angles ('real' names the causal geometry)."
+    from polytope_hsae.validation import concept_vectors_for, parent_child_cos, angle_deg
+    vectors = {f"{g}/{s}": concept_vectors_for(rows[g], hierarchy, s, shrink=shrink)[0] for g in GEOMETRIES for s in SPLITS}
+    E = edge_index(hierarchy)
+    angles = {f"{'real' if g == 'causal' else g}/{s}": angle_deg(parent_child_cos(vectors[f"{g}/{s}"], E)) for g in GEOMETRIES for s in SPLITS}
+    return vectors, angles
+
 def synthetic_polytope_data(
     d:int=16,                  # dimension
     children:dict|None=None,   # parent → list of child names; default: animal → mammal/bird/fish/reptile, plant → tree/flower/grass
@@ -175,11 +176,8 @@ def synthetic_polytope_data(
     hier = ConceptHierarchy("synthetic", concepts)
     A = torch.eye(d, dtype=torch.float64) + 0.8 * torch.randn(d, d, generator=gen, dtype=torch.float64) / d ** 0.5
     Eu = G @ A
-    vectors = {f"{geometry}/{s}": concept_vectors_for(G if geometry == "causal" else Eu, hier, s)[0]
-               for geometry in GEOMETRIES for s in SPLITS}
+    vectors, angles = _vectors_and_angles(hier, {"causal": G, "euclidean": Eu})
     E = edge_index(hier)
-    angles = {f"{'real' if geometry == 'causal' else geometry}/{s}": angle_deg(parent_child_cos(vectors[f"{geometry}/{s}"], E))
-              for geometry in GEOMETRIES for s in SPLITS}
     perm = torch.randperm(G.shape[0], generator=gen)                       # a shuffled control, as in Phase 1
     shuffled = concept_vectors_for(G[perm], hier, "train")[0]
     angles["shuffled/train"] = angle_deg(parent_child_cos(shuffled, E))
