@@ -105,6 +105,7 @@ class HSAEConfig:
     l1_child: float = 1e-3
     biorth_lambda: float = 0.0
     causal_ortho_lambda: float = 0.0
+    load_balance_lambda: float = 0.0        # Switch-style N·Σ f_e·P_e routing balance (0: off)
     parent_threshold: float = 0.0
     init: Literal["random", "teacher"] = "random"
     def __post_init__(self):

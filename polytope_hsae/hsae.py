@@ -182,6 +182,12 @@ def _hsae_causal_ortho_loss(self) -> Tensor:
     npar = (CP * P).sum(-1).clamp_min(1e-12).sqrt()
     return (num / (nu * npar[:, None])).pow(2).mean()
 
+def _hsae_load_balance_loss(self, h:Tensor, gate:Tensor) -> Tensor:
+    "Switch-Transformer balance N·Σ_e f_e·P_e (f: share of inputs routed to e, P: mean router probability); 1 when uniform."
+    f = gate.detach().mean(0) / self.cfg.topk_parent
+    P = torch.softmax(h / self.temperature.clamp_min(1e-6), dim=-1).mean(0)
+    return self.n_parents * (f * P).sum()
+
 def _hsae_loss(self, x:Float[Tensor, "B d"], update_dead:bool=True, dense:bool=False) -> tuple[Tensor, dict[str, Tensor]]:
     "Total training loss and its parts; counts tokens since each flat latent fired."
     c = self.cfg
@@ -192,6 +198,7 @@ def _hsae_loss(self, x:Float[Tensor, "B d"], update_dead:bool=True, dense:bool=F
     if c.l1_child: parts["l1_child"] = c.l1_child * p["child_val"].sum(-1).mean()
     if c.biorth_lambda: parts["biorth"] = c.biorth_lambda * self.biorth_loss()
     if c.causal_ortho_lambda: parts["causal_ortho"] = c.causal_ortho_lambda * self.causal_ortho_loss()
+    if c.load_balance_lambda: parts["load_balance"] = c.load_balance_lambda * self.load_balance_loss(p["h"], p["gate"])
     total = sum(parts.values())
     with torch.no_grad():
         parts["l0_parent"] = (p["z_parent"] > 0).float().sum(-1).mean()
@@ -240,6 +247,7 @@ def _hsae_remove_parallel_grad_(self):
         W.grad -= (W.grad * U).sum(dim, keepdim=True) * U
 
 HSAE.biorth_loss, HSAE.causal_ortho_loss, HSAE.loss = _hsae_biorth_loss, _hsae_causal_ortho_loss, _hsae_loss
+HSAE.load_balance_loss = _hsae_load_balance_loss
 HSAE.dead_mask, HSAE.set_temperature, HSAE.set_causal_cov = _hsae_dead_mask, _hsae_set_temperature, _hsae_set_causal_cov
 HSAE.normalize_decoder_, HSAE.remove_parallel_grad_ = _hsae_normalize_decoder_, _hsae_remove_parallel_grad_
 

@@ -46,7 +46,7 @@ class TrainConfig:
 class TrainingError(RuntimeError):
     "Training stopped: non-finite loss, or a checkpoint that cannot be resumed."
 
-REGULARISERS = ("l1", "l1_parent", "l1_child", "biorth", "causal_ortho")
+REGULARISERS = ("l1", "l1_parent", "l1_child", "biorth", "causal_ortho", "load_balance")
 DECODER_PARAMS = ("W_dec", "W_dec_parent", "W_dec_child", "W_up", "b_dec")
 
 def lr_factor(step:int, cfg:TrainConfig) -> float:
