@@ -7,7 +7,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/activations.html.md"""
 # %% ../nbs/07_activations.ipynb #d1dfba96
 from __future__ import annotations
 import json, os, re, time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -16,6 +16,7 @@ import torch
 from torch import Tensor
 from jaxtyping import Float, Int
 
+from .config import write_json
 from .lm import resolve_hook
 
 # %% auto #0
@@ -54,9 +55,6 @@ class ActivationError(ValueError):
 
 SHARD_NAME = "shard_{rank:02d}_{index:05d}.safetensors"
 SHARD_RE = re.compile(r"shard_(\d+)_(\d+)\.safetensors$")
-
-def _write_json(path:Path, obj):
-    tmp = path.with_suffix(".json.tmp"); tmp.write_text(json.dumps(obj, indent=1)); os.replace(tmp, path)
 
 def _save_shard(path:Path, tensors:dict[str, Tensor]):
     "Write to a temporary name, then rename: a shard file either is complete or does not exist."
@@ -148,7 +146,7 @@ def capture(
     done = sum(s["count"] for s in shards)
     meta = {**head, "d": meta.get("d"), "count": done, "shards": shards, "complete": False, "compute_dtype": compute_dtype,
             "labels": meta.get("labels", []), "seconds": meta.get("seconds", 0.0)}
-    _write_json(meta_path, meta)
+    write_json(meta_path, meta)
     buf = _ShardBuffer(out, shard_tokens, rank, STORE_DTYPES[store_dtype], start_index=len(shards))
     prev = meta["seconds"]
     seen, t0, bar = 0, time.time(), tqdm(total=total, initial=done, desc=f"capture {hook}", unit="act", disable=not progress)
@@ -181,7 +179,7 @@ def _record(meta_path:Path, meta:dict, buf:_ShardBuffer, t0:float, prev:float):
     meta["shards"] += [s for s in buf.written if s["file"] not in known]
     meta["count"] = sum(s["count"] for s in meta["shards"])
     meta["seconds"] = round(prev + time.time() - t0, 2)
-    _write_json(meta_path, meta)
+    write_json(meta_path, meta)
 
 # %% ../nbs/07_activations.ipynb #3791d29e
 def corpus_items(
@@ -340,7 +338,7 @@ class ActivationStore:
             scale = float(self.d ** 0.5 / norms.double().mean())
         self.normalizer = Normalizer(kind, scale)
         self.meta["normalize"] = {"kind": kind, "scale": scale}
-        _write_json(self.path/"meta.json", self.meta)
+        write_json(self.path/"meta.json", self.meta)
         return self.normalizer
 
     def batches(
@@ -430,7 +428,7 @@ def from_saelens_cache(
     meta = {"model": model_name, "hook": hook, "source": f"sae_lens cache {path}", "settings": {}, "store_dtype": "float32",
             "shard_tokens": shard_tokens, "rank": 0, "d": d, "count": sum(x["count"] for x in buf.written), "shards": buf.written,
             "complete": True, "labels": ["sequences"], "seconds": 0.0}
-    _write_json(out/"meta.json", meta)
+    write_json(out/"meta.json", meta)
     return ActivationStore(out)
 
 # %% ../nbs/07_activations.ipynb #176bc81f
@@ -466,7 +464,7 @@ def capture_contexts(
                        shard_tokens=a.shard_tokens, compute_dtype=a.compute_dtype, source=f"contexts/{split}",
                        settings={"seed": cfg.seed, "per_concept": a.contexts_per_concept, "n_concepts": len(hier)},
                        total=len(lc), progress=progress, model_name=cfg.model.name)
-        _write_json(folder/"contexts.json", {"concept_names": hier.names, **{k: v for k, v in lc.__dict__.items()}})
+        write_json(folder/"contexts.json", {"concept_names": hier.names, **asdict(lc)})
         result[split] = {"contexts": len(lc), "concepts_with_contexts": len(set(lc.concepts)),
                          "ambiguous": int(sum(lc.ambiguous)), "seconds": meta["seconds"]}
     return result

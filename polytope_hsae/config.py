@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #aa08cdcc
 from __future__ import annotations
-import difflib, os, types, typing
+import difflib, json, os, types, typing
 from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -15,9 +15,9 @@ import yaml
 from platformdirs import user_cache_dir
 
 # %% auto #0
-__all__ = ['CACHE_ENV', 'cache_dir', 'ConfigError', 'ModelConfig', 'ConceptsConfig', 'GeometryConfig', 'ActivationsConfig',
-           'HSAEConfig', 'TrainingConfig', 'EvalConfig', 'SteeringConfig', 'ExperimentConfig', 'from_dict',
-           'list_presets', 'parse_override', 'load_config', 'save_config']
+__all__ = ['CACHE_ENV', 'cache_dir', 'write_json', 'ConfigError', 'ModelConfig', 'ConceptsConfig', 'GeometryConfig',
+           'ActivationsConfig', 'HSAEConfig', 'TrainingConfig', 'EvalConfig', 'SteeringConfig', 'ExperimentConfig',
+           'from_dict', 'list_presets', 'parse_override', 'load_config', 'save_config']
 
 # %% ../nbs/00_config.ipynb #0dd5022b
 CACHE_ENV = "POLYTOPE_HSAE_CACHE"
@@ -29,6 +29,14 @@ def cache_dir(
     base = Path(os.environ.get(CACHE_ENV) or user_cache_dir("polytope_hsae")).expanduser()
     path = base/sub if sub else base
     path.mkdir(parents=True, exist_ok=True)
+    return path
+
+# %% ../nbs/00_config.ipynb #a1f1d7e3
+def write_json(path:str|Path, obj) -> Path:
+    "Write `obj` as indented JSON, atomically (a crash never leaves half a file)."
+    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(obj, indent=1, default=str)); tmp.replace(path)
     return path
 
 # %% ../nbs/00_config.ipynb #11c0f8c7

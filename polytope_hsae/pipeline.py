@@ -12,11 +12,11 @@ from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 from typing import Callable
 
-from .config import ExperimentConfig, load_config, save_config, ConfigError
+from .config import ExperimentConfig, load_config, save_config, ConfigError, write_json
 
 # %% auto #0
-__all__ = ['SANITY_PROMPTS', 'PHASES', 'RunContext', 'write_json', 'Phase', 'versions', 'run_setup', 'run_phase1',
-           'run_activations_phase', 'run_phase2_phase', 'run_phase3_phase', 'phase_names', 'run']
+__all__ = ['SANITY_PROMPTS', 'PHASES', 'RunContext', 'Phase', 'versions', 'run_setup', 'run_phase1', 'run_activations_phase',
+           'run_phase2_phase', 'run_phase3_phase', 'phase_names', 'run']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -35,12 +35,6 @@ class RunContext:
             self._model = load_model(self.cfg.model.name, device=self.cfg.model.device, dtype=self.cfg.model.dtype)
         return self._model
 
-def write_json(path:Path, obj:dict) -> Path:
-    "Write `obj` as indented JSON, atomically (a crash never leaves half a file)."
-    path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(obj, indent=2, default=str)); tmp.replace(path)
-    return path
 
 # %% ../nbs/13_pipeline.ipynb #f93e4e7e
 @dataclass
