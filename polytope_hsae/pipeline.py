@@ -16,7 +16,7 @@ from .config import ExperimentConfig, load_config, save_config, ConfigError, wri
 
 # %% auto #0
 __all__ = ['SANITY_PROMPTS', 'PHASES', 'RunContext', 'Phase', 'versions', 'run_setup', 'run_phase1', 'run_activations_phase',
-           'run_phase2_phase', 'run_phase3_phase', 'phase_names', 'run']
+           'run_phase2_phase', 'run_phase3_phase', 'run_steering_phase', 'phase_names', 'run']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -97,12 +97,18 @@ def run_phase3_phase(ctx:RunContext) -> dict:
     from polytope_hsae.training import run_phase3
     return run_phase3(ctx)
 
+def run_steering_phase(ctx:RunContext) -> dict:
+    "Steering (`polytope_hsae.steering.run_steering`): teacher-vector checks and teacher-vs-baseline latent steering leakage."
+    from polytope_hsae.steering import run_steering
+    return run_steering(ctx)
+
 PHASES: list[Phase] = [
     Phase("setup", "embedded model and offline data ready, sanity predictions", "setup.json", run_setup),
     Phase("phase1", "teacher: WordNet hierarchy, whitening, LDA vectors, validation with controls", "phase1/summary.json", run_phase1),
     Phase("activations", "corpus and concept-labelled activations streamed to disk", "activations/summary.json", run_activations_phase),
     Phase("phase2", "baseline H-SAE (random init), one per seed", "phase2/metrics.json", run_phase2_phase),
     Phase("phase3", "teacher-initialised H-SAE (two-stage), one per seed", "phase3/metrics.json", run_phase3_phase),
+    Phase("steering", "teacher vectors and H-SAE parent latents as steering vectors, leakage", "phase4/steering.json", run_steering_phase),
     Phase("phase4", "metrics, comparisons with CIs, ablations, steering, report", "phase4/summary.json"),
 ]
 
