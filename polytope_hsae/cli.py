@@ -70,6 +70,13 @@ def build_parser() -> argparse.ArgumentParser:
                                     "<out>/phase3/. Resumes from checkpoints; --force retrains from scratch.")
     add_phase_args(tr, "retrain from scratch even if complete")
     tr.add_argument("--phase", choices=["baseline", "teacher"], required=True)
+    st = sub.add_parser("steer", help="steering phase: teacher vectors and H-SAE parent latents (runs earlier phases if needed)",
+                        description="Steer the model with the teacher's parent vectors and child deltas and with the H-SAEs' parent "
+                                    "latents; writes <out>/phase4/steering.json.")
+    add_phase_args(st, "redo the steering phase even if complete")
+    rp = sub.add_parser("report", help="rebuild summary.json and report.html of a run from its files",
+                        description="Rebuild <out>/summary.json and <out>/report.html (offline, plotly.js beside it) from the run's JSON files.")
+    rp.add_argument("--out", type=Path, required=True, help="run directory")
     return p
 
 def main(argv:list[str]|None=None) -> int:
@@ -78,6 +85,9 @@ def main(argv:list[str]|None=None) -> int:
     try:
         if args.command == "info":
             print(json.dumps(info(), indent=2)); return 0
+        if args.command == "report":
+            if not (args.out/"config.yaml").exists(): raise ConfigError(f"{args.out} is not a run directory (no config.yaml)")
+            print(f"report: {pipeline.write_report(args.out)}"); return 0
         cfg = load_config(args.config, _overrides(args.overrides))
         if args.command == "config":
             print(yaml.safe_dump(cfg.to_dict(), sort_keys=False), end=""); return 0
@@ -88,6 +98,8 @@ def main(argv:list[str]|None=None) -> int:
         elif args.command == "train":
             phase = {"baseline": "phase2", "teacher": "phase3"}[args.phase]
             pipeline.run(cfg, out, force=[phase] if args.force else [], only=["phase1", "activations", phase])
+        elif args.command == "steer":
+            pipeline.run(cfg, out, force=["steering"] if args.force else [], only=["phase1", "activations", "phase2", "phase3", "steering"])
         else: pipeline.run(cfg, out, force=args.force)
         print(f"run directory: {out}")
         return 0

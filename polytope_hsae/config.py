@@ -145,6 +145,8 @@ class EvalConfig:
     "Phase 4 metrics and the seed's targets (reported met / not met, never asserted)."
     n_eval_tokens: int = 20_000
     dead_window: int = 10_000
+    ce_tokens: int = 4_096                  # held-out tokens for CE recovered / KL (full forward passes: the costly part)
+    min_concepts: int = 5                   # fewer scored concepts than this: purity / leakage targets are "not computable"
     purity_gain_pp: float = 10.0            # target: teacher purity >= baseline + 10 pp
     leakage_reduction: float = 0.20         # target: leakage -20 %
     steering_leakage_reduction: float = 0.20

@@ -6,17 +6,20 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/pipeline.html.md"""
 
 # %% ../nbs/13_pipeline.ipynb #6fd96dbc
 from __future__ import annotations
-import json, platform, time
+import html, json, math, platform, time
 from dataclasses import dataclass, field
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
 from typing import Callable
 
+import numpy as np
+
 from .config import ExperimentConfig, load_config, save_config, ConfigError, write_json
 
 # %% auto #0
-__all__ = ['SANITY_PROMPTS', 'PHASES', 'RunContext', 'Phase', 'versions', 'run_setup', 'run_phase1', 'run_activations_phase',
-           'run_phase2_phase', 'run_phase3_phase', 'run_steering_phase', 'phase_names', 'run']
+__all__ = ['SANITY_PROMPTS', 'PHASES', 'TARGET_TEXT', 'RunContext', 'Phase', 'versions', 'run_setup', 'run_phase1',
+           'run_activations_phase', 'run_phase2_phase', 'run_phase3_phase', 'run_steering_phase', 'run_ablations_phase',
+           'run_phase4_phase', 'phase_names', 'run', 'collect_summary', 'write_report']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -102,6 +105,16 @@ def run_steering_phase(ctx:RunContext) -> dict:
     from polytope_hsae.steering import run_steering
     return run_steering(ctx)
 
+def run_ablations_phase(ctx:RunContext) -> dict:
+    "Ablations (`polytope_hsae.training.run_ablations`); resume from checkpoints unless forced."
+    from polytope_hsae.training import run_ablations
+    return run_ablations(ctx)
+
+def run_phase4_phase(ctx:RunContext) -> dict:
+    "Phase 4 (`polytope_hsae.metrics.run_phase4`): every model measured on held-out data, compared, targets judged."
+    from polytope_hsae.metrics import run_phase4
+    return run_phase4(ctx)
+
 PHASES: list[Phase] = [
     Phase("setup", "embedded model and offline data ready, sanity predictions", "setup.json", run_setup),
     Phase("phase1", "teacher: WordNet hierarchy, whitening, LDA vectors, validation with controls", "phase1/summary.json", run_phase1),
@@ -109,7 +122,8 @@ PHASES: list[Phase] = [
     Phase("phase2", "baseline H-SAE (random init), one per seed", "phase2/metrics.json", run_phase2_phase),
     Phase("phase3", "teacher-initialised H-SAE (two-stage), one per seed", "phase3/metrics.json", run_phase3_phase),
     Phase("steering", "teacher vectors and H-SAE parent latents as steering vectors, leakage", "phase4/steering.json", run_steering_phase),
-    Phase("phase4", "metrics, comparisons with CIs, ablations, steering, report", "phase4/summary.json"),
+    Phase("ablations", "ablations: Euclidean teacher, top-K 2, no teacher init, no causal orthogonality, jax-compat", "phase4/ablations.json", run_ablations_phase),
+    Phase("phase4", "metrics on held-out data, comparisons with CIs, targets", "phase4/summary.json", run_phase4_phase),
 ]
 
 def phase_names() -> list[str]: return [p.name for p in PHASES]
@@ -169,8 +183,133 @@ def run(
         record["phases"][ph.name] = {"status": "ran", "seconds": result["seconds"], "output": ph.marker}
         log(f"{head} -- done in {result['seconds']} s")
     write_json(out/"run.json", record)
+    if (out/"phase4"/"summary.json").exists() and any(r["status"] == "ran" for r in record["phases"].values()):
+        log(f"report: {write_report(out)}")
     ran = [n for n, r in record["phases"].items() if r["status"] == "ran"]
     todo = [n for n, r in record["phases"].items() if r["status"] == "not built yet"]
     log(f"ran: {ran or 'nothing'}; complete before: "
         f"{[n for n, r in record['phases'].items() if r['status'].startswith('skipped')] or 'none'}; not built yet: {todo or 'none'}")
     return record
+
+# %% ../nbs/13_pipeline.ipynb #e69f0ee1
+TARGET_TEXT = {"purity": "parent purity: teacher ≥ baseline + {thr}", "leakage": "parent leakage: teacher ≤ baseline −{thr}",
+               "steering_leakage": "steering leakage: teacher ≤ baseline −{thr}", "explained_variance": "EV: teacher within {thr} of baseline"}
+
+def _read(p:Path):
+    return json.loads(p.read_text()) if p.exists() else None
+
+def _fmt(x, pct:bool=False) -> str:
+    if x is None or (isinstance(x, float) and math.isnan(x)): return "n/a"
+    return f"{100 * x:+.1f} %" if pct else f"{x:.4g}"
+
+def _ci_text(c:dict) -> str:
+    if not c or c.get("n", 0) == 0: return "n/a"
+    if c["n"] < 2: return f"{c['mean']:.4g} (n=1)"
+    return f"{c['mean']:.4g} [{c['ci_low']:.4g}, {c['ci_high']:.4g}] (n={c['n']})"
+
+def collect_summary(out:str|Path) -> dict:
+    "Everything a reader needs from a run, from its JSON files (no tensors)."
+    out = Path(out)
+    p1, p4, run_rec = _read(out/"phase1"/"summary.json") or {}, _read(out/"phase4"/"summary.json") or {}, _read(out/"run.json") or {}
+    steering = _read(out/"phase4"/"steering.json") or {}
+    return {"config": run_rec.get("config"), "seed": run_rec.get("seed"), "versions": run_rec.get("versions", versions()),
+            "seconds_per_phase": {k: v.get("seconds") for k, v in run_rec.get("phases", {}).items()},
+            "phase1": {k: p1.get(k) for k in ("model", "lambda_hook", "hierarchy", "geometry", "table", "target_median_angle", "timings")},
+            "targets": p4.get("targets", {}), "metrics": p4.get("metrics", {}), "ablations_vs_teacher": p4.get("ablations_vs_teacher", {}),
+            "steering": {k: steering.get(k) for k in ("alphas", "target_steering_leakage", "generations")} |
+                        {"teacher_vectors": {k: v for k, v in (steering.get("teacher_vectors") or {}).items() if k not in ("parents", "child_deltas")}},
+            "phase2": _read(out/"phase2"/"metrics.json"), "phase3": _read(out/"phase3"/"metrics.json"),
+            "activations": _read(out/"activations"/"summary.json"), "eval": {k: p4.get(k) for k in ("eval_tokens", "ce_tokens", "eval_seconds")}}
+
+def _targets_html(s:dict, cfg) -> str:
+    rows = []
+    thr = {"purity": f"{cfg.eval.purity_gain_pp:g} pp", "leakage": f"{100 * cfg.eval.leakage_reduction:g} %",
+           "steering_leakage": f"{100 * cfg.eval.steering_leakage_reduction:g} %", "explained_variance": f"{100 * cfg.eval.ev_tolerance:g} %"}
+    p1 = (s["phase1"] or {}).get("target_median_angle") or {}
+    if p1: rows.append(("Phase 1: median parent–child angle ≥ " + f"{cfg.geometry.target_median_angle:g}°", "—", "—", "—", p1.get("verdict", "n/a")))
+    for k, t in s["targets"].items():
+        ch = {"n": len(t.get("change", [])), "mean": t.get("change_mean", float("nan")), "ci_low": t.get("change_ci_low"), "ci_high": t.get("change_ci_high")}
+        mean = lambda xs: _fmt(float(np.mean(xs)) if xs and not any(math.isnan(x) for x in xs) else float("nan"))
+        rows.append((TARGET_TEXT[k].format(thr=thr[k]), mean(t.get("teacher")), mean(t.get("baseline")),
+                     _ci_text(ch) if ch["n"] else "n/a", t["verdict"] + (f" ({t['reason']})" if t.get("reason") else "")))
+    color = {"met": "#1a7f37", "not met": "#b00", "inconclusive": "#9a6700", "not computable": "#666"}
+    body = "".join(f"<tr><td>{html.escape(a)}</td><td>{b}</td><td>{c}</td><td>{html.escape(d)}</td>"
+                   f"<td style='color:{color.get(e.split(' (')[0], '#000')};font-weight:600'>{html.escape(e)}</td></tr>" for a, b, c, d, e in rows)
+    return ("<table><tr><th>target</th><th>teacher (mean)</th><th>baseline (mean)</th><th>change per seed: mean [95 % CI]</th>"
+            f"<th>verdict</th></tr>{body}</table>")
+
+def _curves_figure(out:Path):
+    import plotly.graph_objects as go
+    fig = go.Figure()
+    for ph, name, color in (("phase2", "baseline", "#888"), ("phase3", "teacher", "#1f77b4")):
+        for d in sorted((out/ph).glob("seed_*")):
+            rows = [json.loads(l) for l in (d/"log.jsonl").read_text().splitlines()] if (d/"log.jsonl").exists() else []
+            fig.add_scatter(x=[r["step"] for r in rows], y=[r["mse"] for r in rows], mode="lines", line=dict(color=color),
+                            name=f"{name} {d.name}")
+    fig.update_layout(title="training: reconstruction MSE per step", xaxis_title="step", yaxis_title="MSE", template="plotly_white", height=380)
+    return fig
+
+def _metrics_figure(metrics:dict, names:list[str]):
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names)
+    for j, n in enumerate(names, 1):
+        groups = [g for g in metrics if n in metrics[g]]
+        m = [metrics[g][n]["mean"] for g in groups]
+        err = [(metrics[g][n]["ci_high"] - metrics[g][n]["mean"]) if metrics[g][n]["n"] > 1 else 0 for g in groups]
+        fig.add_bar(x=groups, y=m, error_y=dict(type="data", array=err), row=1, col=j, showlegend=False,
+                    marker_color=["#1f77b4" if g == "teacher" else "#888" if g == "baseline" else "#c9c9c9" for g in groups])
+    fig.update_layout(title="metrics per model group: mean and 95 % CI over seeds", template="plotly_white", height=420)
+    return fig
+
+def _metrics_table(metrics:dict, names:list[str]) -> str:
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    body = "".join(f"<tr><td>{html.escape(g)}</td>" + "".join(f"<td>{_ci_text(metrics[g].get(n))}</td>" for n in names) + "</tr>" for g in metrics)
+    return f"<table><tr><th>group</th>{head}</tr>{body}</table>"
+
+def write_report(out:str|Path) -> Path:
+    "Write `summary.json` and the offline `report.html` of a run from its JSON files."
+    from polytope_hsae.viz import RawHTML, write_html_page, PolytopeData, angle_histograms, projection_pair
+    from polytope_hsae.config import load_config
+    out = Path(out)
+    cfg = load_config(out/"config.yaml")
+    s = collect_summary(out)
+    write_json(out/"summary.json", s)
+    blocks = [f"# polytope_hsae run report: {s['config']} (seed {s['seed']})",
+              f"Model `{(s['phase1'] or {}).get('model')}` at `{(s['phase1'] or {}).get('lambda_hook')}`; seeds {cfg.training.seeds}; "
+              "every number below was measured in this run. Verdicts come from the per-seed changes and their 95 % CI: *met* / *not met* "
+              "only when the whole interval is on one side of the target.",
+              "## Targets", RawHTML(_targets_html(s, cfg))]
+    if (out/"phase1"/"tokens.safetensors").exists():
+        data = PolytopeData.from_run(out)
+        blocks += ["## Phase 1: causal geometry of the WordNet hierarchy",
+                   RawHTML("<pre>" + html.escape("\n".join(s["phase1"].get("table") or [])) + "</pre>"),
+                   angle_histograms(data.angles, "train")]
+        h = data.hierarchy
+        parents = [c.name for c in h.concepts if len(h.children(c.name)) >= 2 and c.depth >= 2]
+        if parents:
+            p = max(parents, key=lambda n: len(h[n].token_ids)); c = max(h.children(p), key=lambda n: len(h[n].token_ids))
+            blocks.append(projection_pair(data, p, c, "train", n_background=1000))
+    blocks += ["## Training", _curves_figure(out)]
+    names = [n for n in ("explained_variance", "ce_recovered", "parent.purity", "parent.leakage", "child.purity",
+                         "child.sibling_leakage", "dead_fraction", "steering_leakage") if any(n in m for m in s["metrics"].values())]
+    if s["metrics"]:
+        blocks += ["## Metrics (held-out tokens and contexts)", _metrics_figure(s["metrics"], names[:6]),
+                   RawHTML(_metrics_table(s["metrics"], names + ["l0_parent", "l0_child", "effective_parents", "kl_spliced"]))]
+    st = s["steering"]
+    if st.get("teacher_vectors"):
+        tv = st["teacher_vectors"]
+        blocks += ["## Steering",
+                   f"Teacher parent vectors at α = {tv.get('alpha')}: held-out target tokens raised for "
+                   f"{_fmt(tv.get('parents_target_raised'))} of {tv.get('n_parents')} parents; all children raised together for "
+                   f"{_fmt(tv.get('parents_all_children_raised'))}. Child deltas raising their own tokens above their siblings': "
+                   f"{_fmt(tv.get('child_deltas_own_above_siblings'))} of {tv.get('n_child_deltas')}.",
+                   RawHTML("<pre>" + html.escape("\n".join(f"{g['concept']}: {g['clean']!r} → {g['steered']!r}" for g in st.get("generations") or [])) + "</pre>")]
+    if s["ablations_vs_teacher"]:
+        rows = "".join(f"<tr><td>{html.escape(g)}</td>" + "".join(f"<td>{_ci_text({'n': len(v.get('change', [])), 'mean': v.get('change_mean', float('nan')), 'ci_low': v.get('change_ci_low'), 'ci_high': v.get('change_ci_high')})}</td>"
+                       for v in d.values()) + "</tr>" for g, d in s["ablations_vs_teacher"].items())
+        head = "".join(f"<th>{html.escape(n)}</th>" for n in next(iter(s["ablations_vs_teacher"].values())))
+        blocks += ["## Ablations (change vs the teacher model, per seed: mean [95 % CI])", RawHTML(f"<table><tr><th>ablation</th>{head}</tr>{rows}</table>")]
+    blocks += ["## Time per phase (seconds)", RawHTML("<table>" + "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in s["seconds_per_phase"].items()) + "</table>"),
+               RawHTML("<pre>" + html.escape(json.dumps(s["versions"], indent=1)) + "</pre>")]
+    return write_html_page(blocks, out/"report.html", title=f"polytope_hsae report: {s['config']}")

@@ -16,9 +16,9 @@ from torch import Tensor, nn
 from jaxtyping import Float
 
 # %% auto #0
-__all__ = ['REGULARISERS', 'DECODER_PARAMS', 'TrainConfig', 'TrainingError', 'lr_factor', 'batch_stream', 'save_checkpoint',
-           'latest_checkpoint', 'load_checkpoint', 'train', 'synthetic_hierarchy', 'recovered', 'train_hsae_phase',
-           'run_phase2', 'run_phase3']
+__all__ = ['REGULARISERS', 'DECODER_PARAMS', 'ABLATIONS', 'TrainConfig', 'TrainingError', 'lr_factor', 'batch_stream',
+           'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'train', 'synthetic_hierarchy', 'recovered',
+           'train_hsae_variant', 'train_hsae_phase', 'run_phase2', 'run_phase3', 'ablation_setup', 'run_ablations']
 
 # %% ../nbs/10_training.ipynb #f99f3804
 @dataclass
@@ -244,36 +244,52 @@ def _train_config(cfg, steps:int, out:Path, seed:int, freeze:int=0) -> TrainConf
                        checkpoint_every=t.checkpoint_every, out=str(out), seed=seed, freeze_decoder_steps=freeze,
                        resample_every=t.resample_every)
 
-def train_hsae_phase(ctx, teacher:bool, progress:bool=True) -> dict:
-    "Train one H-SAE per seed on the run's corpus activations: baseline (Phase 2) or teacher-initialised (Phase 3)."
+def train_hsae_variant(
+    ctx, folder:Path,                  # run context; where seed_<s>/ go
+    hcfg,                              # the HSAEConfig to train
+    teacher:dict|None=None,            # teacher tensors to initialise from (None: random init)
+    hier=None,                         # the hierarchy matching `teacher`
+    two_stage:bool=False,              # stage A (decoder frozen) then stage B, with the Phase 3 step counts
+    cov:Tensor|None=None,              # Cov for the causal-orthogonality loss (when hcfg.causal_ortho_lambda > 0)
+    progress:bool=True,
+) -> dict:
+    "One H-SAE per seed of the run on its corpus activations; resumes from checkpoints (restarts when ctx.fresh)."
     import dataclasses, shutil
     from polytope_hsae.activations import ActivationStore
     from polytope_hsae.hsae import HSAE, init_from_teacher
-    cfg, phase = ctx.cfg, "phase3" if teacher else "phase2"
+    cfg = ctx.cfg
+    if hcfg.causal_ortho_lambda and cov is None: raise ValueError("causal_ortho_lambda > 0 needs cov= (the teacher's 'cov')")
     store = ActivationStore(ctx.out/"activations")
-    hcfg = dataclasses.replace(cfg.hsae, init="teacher" if teacher else "random",
-                               causal_ortho_lambda=cfg.hsae.causal_ortho_lambda if teacher else 0.0)
-    two = teacher and cfg.training.two_stage
-    steps = cfg.training.stage_a_steps + cfg.training.stage_b_steps if two else cfg.training.steps
-    if teacher:
-        from polytope_hsae.validation import load_teacher
-        tensors, hier = load_teacher(ctx.out)
+    steps = cfg.training.stage_a_steps + cfg.training.stage_b_steps if two_stage else cfg.training.steps
     seeds = {}
     for seed in cfg.training.seeds:
-        out = ctx.out/phase/f"seed_{seed}"
+        out = Path(folder)/f"seed_{seed}"
         if ctx.fresh: shutil.rmtree(out, ignore_errors=True)
         model = HSAE(store.d, hcfg, seed=seed, hook_name=store.hook, model_name=cfg.model.name, dead_tokens=cfg.eval.dead_window)
-        mapping = {}
-        if teacher:
-            mapping = init_from_teacher(model, tensors, hier)
-            if hcfg.causal_ortho_lambda: model.set_causal_cov(tensors["cov"])
-        train(model, store, _train_config(cfg, steps, out, seed, cfg.training.stage_a_steps if two else 0),
+        mapping = init_from_teacher(model, teacher, hier) if teacher is not None else {}
+        if hcfg.causal_ortho_lambda: model.set_causal_cov(cov)
+        train(model, store, _train_config(cfg, steps, out, seed, cfg.training.stage_a_steps if two_stage else 0),
                      resume=True, progress=progress)
         last = json.loads((out/"log.jsonl").read_text().splitlines()[-1])
         seeds[str(seed)] = {"final": last, "model": str((out/"model").relative_to(ctx.out)),
                             "n_teacher_parents": mapping.get("n_teacher_parents", 0)}
-    return {"phase": phase, "init": hcfg.init, "steps": steps, "stage_a_steps": cfg.training.stage_a_steps if two else 0,
+    return {"init": "teacher" if teacher is not None else "random", "steps": steps,
+            "stage_a_steps": cfg.training.stage_a_steps if two_stage else 0,
             "hsae": dataclasses.asdict(hcfg), "d_in": store.d, "hook": store.hook, "seeds": seeds}
+
+def train_hsae_phase(ctx, teacher:bool, progress:bool=True) -> dict:
+    "Train one H-SAE per seed on the run's corpus activations: baseline (Phase 2) or teacher-initialised (Phase 3)."
+    import dataclasses
+    cfg, phase = ctx.cfg, "phase3" if teacher else "phase2"
+    hcfg = dataclasses.replace(cfg.hsae, init="teacher" if teacher else "random",
+                               causal_ortho_lambda=cfg.hsae.causal_ortho_lambda if teacher else 0.0)
+    tensors, hier = (None, None)
+    if teacher:
+        from polytope_hsae.validation import load_teacher
+        tensors, hier = load_teacher(ctx.out)
+    res = train_hsae_variant(ctx, ctx.out/phase, hcfg, tensors, hier, two_stage=teacher and cfg.training.two_stage,
+                             cov=tensors["cov"] if teacher else None, progress=progress)
+    return {"phase": phase, **res}
 
 def run_phase2(ctx) -> dict:
     "Phase 2: baseline H-SAE (random initialisation), one per seed."
@@ -282,3 +298,44 @@ def run_phase2(ctx) -> dict:
 def run_phase3(ctx) -> dict:
     "Phase 3: teacher-initialised H-SAE (two-stage), one per seed."
     return train_hsae_phase(ctx, teacher=True)
+
+# %% ../nbs/10_training.ipynb #1919b9ee
+ABLATIONS = ("euclidean_teacher", "topk2", "no_teacher_init", "no_causal_ortho", "jax_compat")
+
+def ablation_setup(cfg, name:str, tensors:dict, hier) -> dict:
+    "HSAEConfig, teacher tensors, two-stage flag and Cov of one ablation (see the table above)."
+    import dataclasses
+    if name not in ABLATIONS: raise ValueError(f"unknown ablation {name!r}; ablations: {list(ABLATIONS)}")
+    h, two = cfg.hsae, cfg.training.two_stage
+    teach = dataclasses.replace(h, init="teacher")
+    if name == "euclidean_teacher":
+        euclid = {**tensors, "concept_vectors_lambda": tensors["concept_vectors_euclidean"]}
+        eye = torch.eye(tensors["cov"].shape[0], dtype=tensors["cov"].dtype)
+        return {"hcfg": teach, "teacher": euclid, "two_stage": two, "cov": eye}
+    if name == "topk2":
+        return {"hcfg": dataclasses.replace(teach, topk_parent=2), "teacher": tensors, "two_stage": two, "cov": tensors["cov"]}
+    if name == "no_teacher_init":
+        return {"hcfg": dataclasses.replace(h, init="random"), "teacher": None, "two_stage": two, "cov": tensors["cov"]}
+    if name == "no_causal_ortho":
+        return {"hcfg": dataclasses.replace(teach, causal_ortho_lambda=0.0), "teacher": tensors, "two_stage": two, "cov": None}
+    from polytope_hsae.config import load_config
+    jax = load_config("jax-compat").hsae
+    scale = h.n_parents / jax.n_parents
+    hcfg = dataclasses.replace(jax, n_parents=h.n_parents, topk_parent=max(1, round(jax.topk_parent * scale)),
+                               atoms_per_subspace=h.atoms_per_subspace, load_balance_lambda=h.load_balance_lambda, init="random")
+    return {"hcfg": hcfg, "teacher": None, "two_stage": False, "cov": None}
+
+def run_ablations(ctx, names:list[str]|None=None, progress:bool=True) -> dict:
+    "Train every ablation of `eval.ablations` (+ jax_compat) per seed into `<out>/ablations/<name>/`."
+    from polytope_hsae.validation import load_teacher
+    names = list(dict.fromkeys(list(names if names is not None else ctx.cfg.eval.ablations) + ["jax_compat"]))
+    bad = [n for n in names if n not in ABLATIONS]
+    if bad: raise ValueError(f"unknown ablation(s) {bad}; ablations: {list(ABLATIONS)}")
+    tensors, hier = load_teacher(ctx.out)
+    out = {}
+    for n in names:
+        s = ablation_setup(ctx.cfg, n, tensors, hier)
+        t0 = time.time()
+        out[n] = {**train_hsae_variant(ctx, ctx.out/"ablations"/n, s["hcfg"], s["teacher"], hier, s["two_stage"], s["cov"], progress),
+                  "seconds": round(time.time() - t0, 1)}
+    return {"ablations": out}
