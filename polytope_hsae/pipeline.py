@@ -213,7 +213,7 @@ def collect_summary(out:str|Path) -> dict:
     p1, p4, run_rec = _read(out/"phase1"/"summary.json") or {}, _read(out/"phase4"/"summary.json") or {}, _read(out/"run.json") or {}
     steering = _read(out/"phase4"/"steering.json") or {}
     return {"config": run_rec.get("config"), "seed": run_rec.get("seed"), "versions": run_rec.get("versions", versions()),
-            "seconds_per_phase": {k: v.get("seconds") for k, v in run_rec.get("phases", {}).items()},
+            "seconds_per_phase": {p.name: (_read(out/p.marker) or {}).get("seconds") for p in PHASES},   # from each phase's own record
             "phase1": {k: p1.get(k) for k in ("model", "lambda_hook", "hierarchy", "geometry", "table", "target_median_angle", "timings")},
             "targets": p4.get("targets", {}), "metrics": p4.get("metrics", {}), "ablations_vs_teacher": p4.get("ablations_vs_teacher", {}),
             "steering": {k: steering.get(k) for k in ("alphas", "target_steering_leakage", "generations")} |
