@@ -20,7 +20,7 @@ from jaxtyping import Bool, Float, Int
 __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'FiringCounter', 'hsae_usage', 'spliced_loss',
            'store_reconstructor', 'concept_relations', 'f1_matrix', 'match_latents', 'concept_scores', 'ContextSet',
            'encode_all', 'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict', 'eval_token_batches',
-           'eval_activations', 'evaluate_model', 'flat_metrics', 'run_phase4']
+           'eval_activations', 'evaluate_model', 'flat_metrics', 'run_inputs', 'run_phase4']
 
 # %% ../nbs/11_metrics.ipynb #14beafbd
 def explained_variance(
@@ -387,22 +387,28 @@ def _ci_or_nan(values:list[float]) -> dict:
     vals = [v for v in values if not math.isnan(v)]
     return {**mean_ci(vals), "n_missing": len(values) - len(vals)}
 
+def run_inputs(out:Path, step:str="Phase 4"):
+    "What Phase 4 and steering read from a run: the teacher, its hierarchy, concept relations, the corpus normaliser, train/test contexts."
+    from polytope_hsae.activations import ActivationStore
+    from polytope_hsae.validation import load_teacher
+    out = Path(out)
+    for need in ("phase2/metrics.json", "phase3/metrics.json", "contexts/test/contexts.json"):
+        if not (out/need).exists(): raise FileNotFoundError(f"{step} needs {out/need}; run the earlier phases first (polytope-hsae run --out {out})")
+    tensors, hier = load_teacher(out)
+    norm = ActivationStore(out/"activations").normalizer
+    return (tensors, hier, concept_relations(hier), norm,
+            ContextSet.from_store(out/"contexts/train", norm), ContextSet.from_store(out/"contexts/test", norm))
+
 def run_phase4(ctx, progress:bool=True) -> dict:
     "Measure every model of the run (saved per model as it goes), compare with CIs, and give the targets' verdicts."
     import json
     from tqdm.auto import tqdm
     from polytope_hsae.activations import ActivationStore
     from polytope_hsae.hsae import HSAE
-    from polytope_hsae.validation import load_teacher
     from polytope_hsae.config import write_json
     cfg, out = ctx.cfg, Path(ctx.out)
-    for need in ("phase2/metrics.json", "phase3/metrics.json", "contexts/test/contexts.json"):
-        if not (out/need).exists(): raise FileNotFoundError(f"Phase 4 needs {out/need}; run the earlier phases first (polytope-hsae run --out {out})")
-    _, hier = load_teacher(out)
-    R = concept_relations(hier)
+    _, hier, R, norm, train_ctx, test_ctx = run_inputs(out)
     store = ActivationStore(out/"activations")
-    norm = store.normalizer
-    train_ctx, test_ctx = ContextSet.from_store(out/"contexts/train", norm), ContextSet.from_store(out/"contexts/test", norm)
     evdir = out/"phase4"/"eval"
     if ctx.fresh and evdir.exists():
         import shutil; shutil.rmtree(evdir)

@@ -267,6 +267,21 @@ def _metrics_table(metrics:dict, names:list[str]) -> str:
     body = "".join(f"<tr><td>{html.escape(g)}</td>" + "".join(f"<td>{_ci_text(metrics[g].get(n))}</td>" for n in names) + "</tr>" for g in metrics)
     return f"<table><tr><th>group</th>{head}</tr>{body}</table>"
 
+def _count(d:dict, frac:str, n:str) -> str:
+    f, k = d.get(frac), d.get(n) or 0
+    return "n/a" if f is None or (isinstance(f, float) and math.isnan(f)) else f"{round(f * k)} of {k}"
+
+def _steering_table(out:Path) -> str:
+    "Per-seed steering leakage of the matched parent latents, baseline vs teacher."
+    st = _read(out/"phase4"/"steering.json") or {}
+    rows = ""
+    for g in ("baseline", "teacher"):
+        for s, r in (st.get(g) or {}).items():
+            rows += (f"<tr><td>{g}</td><td>{s}</td><td>{r['n_matched']}</td><td>{r['n_target_raised']}</td>"
+                     f"<td>{r['distinct_latents']}</td><td>{_fmt(r['steering_leakage'])}</td></tr>")
+    return ("<table><tr><th>model</th><th>seed</th><th>concepts matched</th><th>target raised</th><th>distinct latents</th>"
+            f"<th>steering leakage (off / on)</th></tr>{rows}</table>")
+
 def write_report(out:str|Path) -> Path:
     "Write `summary.json` and the offline `report.html` of a run from its JSON files."
     from polytope_hsae.viz import RawHTML, write_html_page, PolytopeData, angle_histograms, projection_pair
@@ -301,9 +316,10 @@ def write_report(out:str|Path) -> Path:
         tv = st["teacher_vectors"]
         blocks += ["## Steering",
                    f"Teacher parent vectors at α = {tv.get('alpha')}: held-out target tokens raised for "
-                   f"{_fmt(tv.get('parents_target_raised'))} of {tv.get('n_parents')} parents; all children raised together for "
-                   f"{_fmt(tv.get('parents_all_children_raised'))}. Child deltas raising their own tokens above their siblings': "
-                   f"{_fmt(tv.get('child_deltas_own_above_siblings'))} of {tv.get('n_child_deltas')}.",
+                   f"{_count(tv, 'parents_target_raised', 'n_parents')} parents; all children raised together for "
+                   f"{_count(tv, 'parents_all_children_raised', 'n_parents')}. Child deltas raising their own tokens above their "
+                   f"siblings': {_count(tv, 'child_deltas_own_above_siblings', 'n_child_deltas')}.",
+                   RawHTML(_steering_table(out)),
                    RawHTML("<pre>" + html.escape("\n".join(f"{g['concept']}: {g['clean']!r} → {g['steered']!r}" for g in st.get("generations") or [])) + "</pre>")]
     if s["ablations_vs_teacher"]:
         rows = "".join(f"<tr><td>{html.escape(g)}</td>" + "".join(f"<td>{_ci_text({'n': len(v.get('change', [])), 'mean': v.get('change_mean', float('nan')), 'ci_low': v.get('change_ci_low'), 'ci_high': v.get('change_ci_high')})}</td>"

@@ -501,17 +501,10 @@ def latent_steering(model, hsae, train_ctx, test_ctx, hier, alpha:float, prompts
 def run_steering(ctx, progress:bool=True) -> dict:
     "Pipeline phase: teacher-vector checks and teacher-vs-baseline latent steering leakage → `<out>/phase4/steering.json`."
     from tqdm.auto import tqdm
-    from polytope_hsae.activations import ActivationStore
     from polytope_hsae.hsae import HSAE
-    from polytope_hsae.metrics import ContextSet, concept_relations, level_concepts, target_verdict
-    from polytope_hsae.validation import load_teacher
+    from polytope_hsae.metrics import level_concepts, run_inputs, target_verdict
     cfg, out, model = ctx.cfg, Path(ctx.out), ctx.model
-    for need in ("phase2/metrics.json", "phase3/metrics.json", "contexts/test/contexts.json"):
-        if not (out/need).exists(): raise FileNotFoundError(f"steering needs {out/need}; run the earlier phases first (polytope-hsae run --out {out})")
-    tensors, hier = load_teacher(out)
-    R = concept_relations(hier)
-    norm = ActivationStore(out/"activations").normalizer
-    train_ctx, test_ctx = ContextSet.from_store(out/"contexts/train", norm), ContextSet.from_store(out/"contexts/test", norm)
+    tensors, hier, R, _, train_ctx, test_ctx = run_inputs(out, "steering")
     prompts = steering_prompts(cfg.steering.n_prompts)
     alphas = list(cfg.steering.alphas); a_max = max(alphas)
     lam = last_lambda(model, prompts)
