@@ -158,7 +158,7 @@ class SteeringConfig:
     "Steering sweeps."
     alphas: list[float] = field(default_factory=lambda: [0.0, 2.0, 4.0, 8.0])
     positions: Literal["all", "last"] = "last"
-    n_prompts: int = 16
+    n_prompts: int = 8                # neutral prompts (at most 8: one per context template)
 
 # %% ../nbs/00_config.ipynb #3c5a830f
 @dataclass

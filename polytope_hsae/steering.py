@@ -236,6 +236,9 @@ def steering_prompts(n:int|None=None) -> list[str]:
     "Neutral prompts a noun would continue: the context templates cut at the concept slot."
     from polytope_hsae.concepts import TEMPLATES
     ps = list(dict.fromkeys(t.split("{}")[0].rstrip() for t in TEMPLATES))
+    if n is not None and n > len(ps):
+        raise SteeringError(f"{n} prompts asked for, but there are {len(ps)} neutral prompts (one per context template); "
+                            "set steering.n_prompts <= " + str(len(ps)) + " or pass your own prompts")
     return ps[:n] if n else ps
 
 def concept_token_groups(hierarchy, concept:str, split:str="test", R:Tensor|None=None) -> dict[str, Tensor]:
@@ -459,21 +462,21 @@ def _concept_groups(hier, names, R):
         if len(g["target"]): out[n] = g
     return out
 
-def teacher_checks(model, tensors, hier, parents:list[str], alphas, prompts, R, clean, lam=None) -> dict:
+def teacher_checks(model, tensors, hier, parents:list[str], alphas, prompts, R, clean, lam=None, positions="last") -> dict:
     "Parent vectors: targets and all children raised? Child deltas: own tokens above siblings'? (held-out tokens)."
     a_max = max(alphas)
     groups = _concept_groups(hier, parents, R)
     rows, deltas = [], []
     for p, g in groups.items():
         kids = {c: torch.tensor(sorted(hier[c].test_token_ids), dtype=torch.long) for c in hier.children(p)}
-        eff = steering_effect(model, teacher_vector(tensors, hier, p), g, alphas, prompts, children=kids, clean=clean, lam=lam)
+        eff = steering_effect(model, teacher_vector(tensors, hier, p), g, alphas, prompts, positions, children=kids, clean=clean, lam=lam)
         top = [r for r in eff["alphas"] if r["alpha"] == a_max][0]
         rows.append({"concept": p, "sweep": eff["alphas"], "target_raised": top.get("on_target", float("nan")) > 0,
                      "all_children_raised": bool(top.get("children")) and all(v > 0 for v in top["children"].values())})
         for c in hier.children(p):
             gc = concept_token_groups(hier, c, "test", R)
             if not len(gc["target"]) or not len(gc["siblings"]): continue
-            r = steering_effect(model, teacher_vector(tensors, hier, c, "delta"), gc, [a_max], prompts, clean=clean, lam=lam)["alphas"][0]
+            r = steering_effect(model, teacher_vector(tensors, hier, c, "delta"), gc, [a_max], prompts, positions, clean=clean, lam=lam)["alphas"][0]
             if r["status"] == "non-finite logits": continue
             deltas.append({"concept": c, "parent": p, "on_target": r["on_target"], "siblings": r["siblings"],
                            "own_above_siblings": r["on_target"] > r["siblings"]})
@@ -482,7 +485,8 @@ def teacher_checks(model, tensors, hier, parents:list[str], alphas, prompts, R, 
             "parents_all_children_raised": frac(rows, "all_children_raised"), "n_child_deltas": len(deltas),
             "child_deltas_own_above_siblings": frac(deltas, "own_above_siblings"), "parents": rows, "child_deltas": deltas}
 
-def latent_steering(model, hsae, train_ctx, test_ctx, hier, alpha:float, prompts, R, clean, min_contexts:int=3, lam=None) -> dict:
+def latent_steering(model, hsae, train_ctx, test_ctx, hier, alpha:float, prompts, R, clean, min_contexts:int=3, lam=None,
+                    positions="last") -> dict:
     "Steering leakage of an H-SAE's parent latents, matched to the teacher's parent concepts by the metrics rule."
     from polytope_hsae.metrics import concept_metrics
     matched = concept_metrics(hsae, train_ctx, test_ctx, hier, "parent", min_contexts=min_contexts, R=R)
@@ -490,7 +494,7 @@ def latent_steering(model, hsae, train_ctx, test_ctx, hier, alpha:float, prompts
     for r in matched["concepts"]:
         g = concept_token_groups(hier, r["concept"], "test", R)
         if not len(g["target"]): continue
-        e = steering_effect(model, latent_vector(hsae, r["latent"]), g, [alpha], prompts, clean=clean, lam=lam)["alphas"][0]
+        e = steering_effect(model, latent_vector(hsae, r["latent"]), g, [alpha], prompts, positions, clean=clean, lam=lam)["alphas"][0]
         rows.append({"concept": r["concept"], "latent": r["latent"], "purity": r["purity"], **{k: e.get(k) for k in
                      ("status", "on_target", "off_target", "siblings", "others", "leakage", "leakage_siblings", "leakage_others")}})
     ok = [x for x in rows if x["status"] == "ok" and not math.isnan(x["leakage"])]
@@ -507,15 +511,16 @@ def run_steering(ctx, progress:bool=True) -> dict:
     tensors, hier, R, _, train_ctx, test_ctx = run_inputs(out, "steering")
     prompts = steering_prompts(cfg.steering.n_prompts)
     alphas = list(cfg.steering.alphas); a_max = max(alphas)
+    pos = cfg.steering.positions
     lam = last_lambda(model, prompts)
-    clean = steered_logits(model, prompts, None, lam=lam).double().log_softmax(-1)
+    clean = steered_logits(model, prompts, None, positions=pos, lam=lam).double().log_softmax(-1)
     parents = level_concepts(hier, "parent", cfg.hsae.n_parents)
-    teacher = teacher_checks(model, tensors, hier, parents, alphas, prompts, R, clean, lam)
+    teacher = teacher_checks(model, tensors, hier, parents, alphas, prompts, R, clean, lam, pos)
     per_phase = {}
     jobs = [(ph, s) for ph in ("phase2", "phase3") for s in cfg.training.seeds]
     for ph, s in (tqdm(jobs, desc="latent steering") if progress else jobs):
         hsae = HSAE.from_pretrained(out/ph/f"seed_{s}"/"model").eval()
-        per_phase.setdefault(ph, {})[str(s)] = latent_steering(model, hsae, train_ctx, test_ctx, hier, a_max, prompts, R, clean, lam=lam)
+        per_phase.setdefault(ph, {})[str(s)] = latent_steering(model, hsae, train_ctx, test_ctx, hier, a_max, prompts, R, clean, lam=lam, positions=pos)
     decompositions = {}                                   # the first parents' teacher vectors in the seed-0 models' atoms
     s0 = cfg.training.seeds[0]
     for ph, name in (("phase2", "baseline"), ("phase3", "teacher")):
@@ -529,8 +534,8 @@ def run_steering(ctx, progress:bool=True) -> dict:
     for p in parents[:2]:
         sv = teacher_vector(tensors, hier, p).unit()
         gens.append({"concept": p, "alpha": a_max, "prompt": prompts[0], "clean": generate(model, prompts[0], None, max_new_tokens=8),
-                     "steered": generate(model, prompts[0], sv, a_max, max_new_tokens=8, positions="last")})
-    result = {"prompts": prompts, "alphas": alphas, "teacher_vectors": teacher, "baseline": per_phase["phase2"],
+                     "steered": generate(model, prompts[0], sv, a_max, max_new_tokens=8, positions=pos)})
+    result = {"prompts": prompts, "alphas": alphas, "positions": pos, "teacher_vectors": teacher, "baseline": per_phase["phase2"],
               "teacher": per_phase["phase3"], "target_steering_leakage": verdict, "generations": gens, "decompositions": decompositions,
               "definitions": "shifts relative to the vocabulary mean, on held-out test tokens; leakage = off-target / on-target"}
     from polytope_hsae.config import write_json
