@@ -18,8 +18,7 @@ from .config import ExperimentConfig, load_config, save_config, ConfigError, wri
 
 # %% auto #0
 __all__ = ['SANITY_PROMPTS', 'PHASES', 'TARGET_TEXT', 'RunContext', 'Phase', 'versions', 'run_setup', 'run_phase1',
-           'run_activations_phase', 'run_phase2_phase', 'run_phase3_phase', 'run_steering_phase', 'run_ablations_phase',
-           'run_phase4_phase', 'phase_names', 'run', 'collect_summary', 'write_report']
+           'run_activations_phase', 'phase_fn', 'phase_names', 'run', 'collect_summary', 'write_report']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -90,40 +89,24 @@ def run_activations_phase(ctx:RunContext) -> dict:
         for sub in ("activations", "contexts"): shutil.rmtree(ctx.out/sub, ignore_errors=True)
     return run_activations(ctx)
 
-def run_phase2_phase(ctx:RunContext) -> dict:
-    "Phase 2 (`polytope_hsae.training.run_phase2`): baseline H-SAEs; resumes from checkpoints unless forced."
-    from polytope_hsae.training import run_phase2
-    return run_phase2(ctx)
-
-def run_phase3_phase(ctx:RunContext) -> dict:
-    "Phase 3 (`polytope_hsae.training.run_phase3`): teacher-initialised H-SAEs; resumes from checkpoints unless forced."
-    from polytope_hsae.training import run_phase3
-    return run_phase3(ctx)
-
-def run_steering_phase(ctx:RunContext) -> dict:
-    "Steering (`polytope_hsae.steering.run_steering`): teacher-vector checks and teacher-vs-baseline latent steering leakage."
-    from polytope_hsae.steering import run_steering
-    return run_steering(ctx)
-
-def run_ablations_phase(ctx:RunContext) -> dict:
-    "Ablations (`polytope_hsae.training.run_ablations`); resume from checkpoints unless forced."
-    from polytope_hsae.training import run_ablations
-    return run_ablations(ctx)
-
-def run_phase4_phase(ctx:RunContext) -> dict:
-    "Phase 4 (`polytope_hsae.metrics.run_phase4`): every model measured on held-out data, compared, targets judged."
-    from polytope_hsae.metrics import run_phase4
-    return run_phase4(ctx)
+def phase_fn(module:str, fn:str) -> Callable[[RunContext], dict]:
+    "A phase function that imports `polytope_hsae.<module>.<fn>` only when the phase runs (keeps this module light)."
+    def run_phase(ctx:RunContext) -> dict:
+        import importlib
+        return getattr(importlib.import_module(f"polytope_hsae.{module}"), fn)(ctx)
+    run_phase.__name__ = run_phase.__qualname__ = f"{module}.{fn}"
+    run_phase.__doc__ = f"Runs `polytope_hsae.{module}.{fn}(ctx)`."
+    return run_phase
 
 PHASES: list[Phase] = [
     Phase("setup", "embedded model and offline data ready, sanity predictions", "setup.json", run_setup),
     Phase("phase1", "teacher: WordNet hierarchy, whitening, LDA vectors, validation with controls", "phase1/summary.json", run_phase1),
     Phase("activations", "corpus and concept-labelled activations streamed to disk", "activations/summary.json", run_activations_phase),
-    Phase("phase2", "baseline H-SAE (random init), one per seed", "phase2/metrics.json", run_phase2_phase),
-    Phase("phase3", "teacher-initialised H-SAE (two-stage), one per seed", "phase3/metrics.json", run_phase3_phase),
-    Phase("steering", "teacher vectors and H-SAE parent latents as steering vectors, leakage", "phase4/steering.json", run_steering_phase),
-    Phase("ablations", "ablations: Euclidean teacher, top-K 2, no teacher init, no causal orthogonality, jax-compat", "phase4/ablations.json", run_ablations_phase),
-    Phase("phase4", "metrics on held-out data, comparisons with CIs, targets", "phase4/summary.json", run_phase4_phase),
+    Phase("phase2", "baseline H-SAE (random init), one per seed", "phase2/metrics.json", phase_fn("training", "run_phase2")),
+    Phase("phase3", "teacher-initialised H-SAE (two-stage), one per seed", "phase3/metrics.json", phase_fn("training", "run_phase3")),
+    Phase("steering", "teacher vectors and H-SAE parent latents as steering vectors, leakage", "phase4/steering.json", phase_fn("steering", "run_steering")),
+    Phase("ablations", "ablations: Euclidean teacher, top-K 2, no teacher init, no causal orthogonality, jax-compat", "phase4/ablations.json", phase_fn("training", "run_ablations")),
+    Phase("phase4", "metrics on held-out data, comparisons with CIs, targets", "phase4/summary.json", phase_fn("metrics", "run_phase4")),
 ]
 
 def phase_names() -> list[str]: return [p.name for p in PHASES]
