@@ -327,10 +327,11 @@ def top_token_shifts(model, sv:SteeringVector, alpha:float, prompts:Sequence[str
 def latent_labels(
     sae, contexts, hierarchy,     # contexts: a `metrics.ContextSet` (e.g. the train split)
     min_contexts:int=3, include_ambiguous:bool=False,
+    R:Tensor|None=None,           # `metrics.concept_relations(hierarchy)`, if already computed
 ) -> list[dict]:
     "For every latent: the concept it detects best (max F1 over concepts with ≥ `min_contexts` own contexts) and that F1."
     from polytope_hsae.metrics import concept_relations, encode_all, f1_matrix, RELATIONS
-    R = concept_relations(hierarchy)
+    R = concept_relations(hierarchy) if R is None else R
     keep = contexts.keep(include_ambiguous)
     own_counts = (R[:, contexts.owners[keep]] == RELATIONS.index("own")).sum(1)
     rows = (own_counts >= min_contexts).nonzero()[:, 0]
@@ -516,16 +517,16 @@ def run_steering(ctx, progress:bool=True) -> dict:
     clean = steered_logits(model, prompts, None, positions=pos, lam=lam).double().log_softmax(-1)
     parents = level_concepts(hier, "parent", cfg.hsae.n_parents)
     teacher = teacher_checks(model, tensors, hier, parents, alphas, prompts, R, clean, lam, pos)
-    per_phase = {}
+    per_phase, seed0 = {}, {}
     jobs = [(ph, s) for ph in ("phase2", "phase3") for s in cfg.training.seeds]
     for ph, s in (tqdm(jobs, desc="latent steering") if progress else jobs):
         hsae = HSAE.from_pretrained(out/ph/f"seed_{s}"/"model").eval()
+        if s == cfg.training.seeds[0]: seed0[ph] = hsae                  # kept for the decompositions below
         per_phase.setdefault(ph, {})[str(s)] = latent_steering(model, hsae, train_ctx, test_ctx, hier, a_max, prompts, R, clean, lam=lam, positions=pos)
     decompositions = {}                                   # the first parents' teacher vectors in the seed-0 models' atoms
-    s0 = cfg.training.seeds[0]
     for ph, name in (("phase2", "baseline"), ("phase3", "teacher")):
-        hsae = HSAE.from_pretrained(out/ph/f"seed_{s0}"/"model").eval()
-        labels = latent_labels(hsae, train_ctx, hier)
+        hsae = seed0[ph]
+        labels = latent_labels(hsae, train_ctx, hier, R=R)
         decompositions[name] = [decompose(teacher_vector(tensors, hier, p), hsae, labels, top=5, base=test_ctx.x[:512], cov=cov)
                                 for p in parents[:3] for cov in (None, tensors["cov"])]
     leak = lambda ph: [per_phase[ph][str(s)]["steering_leakage"] for s in cfg.training.seeds]
