@@ -74,6 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Steer the model with the teacher's parent vectors and child deltas and with the H-SAEs' parent "
                                     "latents; writes <out>/phase4/steering.json.")
     add_phase_args(st, "redo the steering phase even if complete")
+    rk = sub.add_parser("rkcnn", help="baseline vs RkCNN-initialised SAEs at the middle mlp_out and the λ hook, and the layer sweep",
+                        description="The optional rkcnn phase: TopK SAEs started at random or from RkCNN-mined directions, per seed, at "
+                                    "blocks.{L}.hook_mlp_out (L = rkcnn.layer, default the middle layer) and the λ hook; dead fraction, L0, EV, "
+                                    "CE recovered, mean activation when active, with 95 % CIs; then every layer's mlp_out with cheap settings. "
+                                    "Writes <out>/rkcnn/summary.json and figures.html, and the run report's section. Finished SAEs are reused.")
+    add_phase_args(rk, "redo the comparison from scratch even if complete")
     rp = sub.add_parser("report", help="rebuild summary.json and report.html of a run from its files",
                         description="Rebuild <out>/summary.json and <out>/report.html (offline, plotly.js beside it) from the run's JSON files.")
     rp.add_argument("--out", type=Path, required=True, help="run directory")
@@ -98,6 +104,9 @@ def main(argv:list[str]|None=None) -> int:
         elif args.command == "train":
             phase = {"baseline": "phase2", "teacher": "phase3"}[args.phase]
             pipeline.run(cfg, out, force=[phase] if args.force else [], only=["phase1", "activations", phase])
+        elif args.command == "rkcnn":
+            need = ["setup", "phase1", "rkcnn"] if cfg.rkcnn.score_method == "knn" else ["setup", "rkcnn"]   # knn: concept labels from Phase 1
+            pipeline.run(cfg, out, force=["rkcnn"] if args.force else [], only=need)
         elif args.command == "steer":
             pipeline.run(cfg, out, force=["steering"] if args.force else [], only=["phase1", "activations", "phase2", "phase3", "steering"])
         else: pipeline.run(cfg, out, force=args.force)

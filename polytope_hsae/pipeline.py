@@ -46,6 +46,7 @@ class Phase:
     title: str
     marker: str                                        # path in the run dir whose existence means "complete"
     fn: Callable[[RunContext], dict]|None = None       # None: not built yet
+    optional: bool = False                             # run only when asked for by name (only= or force=), e.g. `polytope-hsae rkcnn`
 
     @property
     def built(self) -> bool: return self.fn is not None
@@ -107,6 +108,8 @@ PHASES: list[Phase] = [
     Phase("steering", "teacher vectors and H-SAE parent latents as steering vectors, leakage", "phase4/steering.json", phase_fn("steering", "run_steering")),
     Phase("ablations", "ablations: Euclidean teacher, top-K 2, no teacher init, no causal orthogonality, jax-compat", "phase4/ablations.json", phase_fn("training", "run_ablations")),
     Phase("phase4", "metrics on held-out data, comparisons with CIs, targets", "phase4/summary.json", phase_fn("metrics", "run_phase4")),
+    Phase("rkcnn", "optional: baseline vs RkCNN-initialised SAEs (mlp_out, λ hook) over seeds, layer sweep", "rkcnn/summary.json",
+          phase_fn("rkcnn", "run_rkcnn"), optional=True),
 ]
 
 def phase_names() -> list[str]: return [p.name for p in PHASES]
@@ -149,6 +152,9 @@ def run(
     record.setdefault("phases", {})
     for i, ph in enumerate(PHASES, 1):
         if only and ph.name not in only: continue
+        if ph.optional and ph.name not in set(only or []) | set(force):
+            if not (out/ph.marker).exists(): log(f"{head} -- optional, not requested (polytope-hsae {ph.name})")
+            continue
         head = f"[{i}/{len(PHASES)}] {ph.name}: {ph.title}"
         if not ph.built:
             record["phases"][ph.name] = {"status": "not built yet"}; log(f"{head} -- not built yet"); continue
@@ -190,6 +196,12 @@ def _ci_text(c:dict) -> str:
     if c["n"] < 2: return f"{c['mean']:.4g} (n=1)"
     return f"{c['mean']:.4g} [{c['ci_low']:.4g}, {c['ci_high']:.4g}] (n={c['n']})"
 
+def _rkcnn_summary(r:dict|None) -> dict|None:
+    "The optional RkCNN phase without its per-seed details (those stay in rkcnn/summary.json)."
+    if not r: return None
+    return {"hooks": r["hooks"], "config": r["config"], "seconds_by_part": r.get("seconds_by_part"),
+            "comparison": {n: {k: c[k] for k in ("hook", "seeds", "train_tokens", "eval_tokens", "steps", "summary")} for n, c in r["comparison"].items()}}
+
 def collect_summary(out:str|Path) -> dict:
     "Everything a reader needs from a run, from its JSON files (no tensors)."
     out = Path(out)
@@ -202,7 +214,7 @@ def collect_summary(out:str|Path) -> dict:
             "steering": {k: steering.get(k) for k in ("alphas", "target_steering_leakage", "generations")} |
                         {"teacher_vectors": {k: v for k, v in (steering.get("teacher_vectors") or {}).items() if k not in ("parents", "child_deltas")}},
             "phase2": _read(out/"phase2"/"metrics.json"), "phase3": _read(out/"phase3"/"metrics.json"),
-            "activations": _read(out/"activations"/"summary.json"), "eval": {k: p4.get(k) for k in ("eval_tokens", "ce_tokens", "eval_seconds")}}
+            "activations": _read(out/"activations"/"summary.json"), "rkcnn": _rkcnn_summary(_read(out/"rkcnn"/"summary.json")), "eval": {k: p4.get(k) for k in ("eval_tokens", "ce_tokens", "eval_seconds")}}
 
 def _targets_html(s:dict, cfg) -> str:
     rows = []
@@ -309,6 +321,10 @@ def write_report(out:str|Path) -> Path:
                        for v in d.values()) + "</tr>" for g, d in s["ablations_vs_teacher"].items())
         head = "".join(f"<th>{html.escape(n)}</th>" for n in next(iter(s["ablations_vs_teacher"].values())))
         blocks += ["## Ablations (change vs the teacher model, per seed: mean [95 % CI])", RawHTML(f"<table><tr><th>ablation</th>{head}</tr>{rows}</table>")]
+    rk = _read(out/"rkcnn"/"summary.json")
+    if rk:
+        from polytope_hsae.rkcnn import rkcnn_blocks
+        blocks += rkcnn_blocks(rk)
     blocks += ["## Time per phase (seconds)", RawHTML("<table>" + "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in s["seconds_per_phase"].items()) + "</table>"),
                RawHTML("<pre>" + html.escape(json.dumps(s["versions"], indent=1)) + "</pre>")]
     return write_html_page(blocks, out/"report.html", title=f"polytope_hsae report: {s['config']}")

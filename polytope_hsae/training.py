@@ -244,10 +244,18 @@ def _train_config(cfg, steps:int, out:Path, seed:int, freeze:int=0) -> TrainConf
                        checkpoint_every=t.checkpoint_every, out=str(out), seed=seed, freeze_decoder_steps=freeze,
                        resample_every=t.resample_every)
 
+def _rkcnn_probe_data(ctx, store) -> tuple:
+    "What the RkCNN probe of an H-SAE is fitted on: normalised corpus activations, or (knn) the labelled train contexts and their concepts."
+    if ctx.cfg.rkcnn.score_method == "knn":
+        from polytope_hsae.metrics import ContextSet
+        cs = ContextSet.from_store(ctx.out/"contexts"/"train", store.normalizer)
+        return cs.x, cs.owners
+    return store.load(["activations", "norms"], normalize=True)["activations"].float(), None
+
 def train_hsae_variant(
     ctx, folder:Path,                  # run context; where seed_<s>/ go
     hcfg,                              # the HSAEConfig to train
-    teacher:dict|None=None,            # teacher tensors to initialise from (None: random init)
+    teacher:dict|None=None,            # teacher tensors to initialise from (None: random, or RkCNN when hcfg.init == "rkcnn")
     hier=None,                         # the hierarchy matching `teacher`
     two_stage:bool=False,              # stage A (decoder frozen) then stage B, with the Phase 3 step counts
     cov:Tensor|None=None,              # Cov for the causal-orthogonality loss (when hcfg.causal_ortho_lambda > 0)
@@ -261,19 +269,24 @@ def train_hsae_variant(
     if hcfg.causal_ortho_lambda and cov is None: raise ValueError("causal_ortho_lambda > 0 needs cov= (the teacher's 'cov')")
     store = ActivationStore(ctx.out/"activations")
     steps = cfg.training.stage_a_steps + cfg.training.stage_b_steps if two_stage else cfg.training.steps
-    seeds = {}
+    seeds, probe_data = {}, None
     for seed in cfg.training.seeds:
         out = Path(folder)/f"seed_{seed}"
         if ctx.fresh: shutil.rmtree(out, ignore_errors=True)
         model = HSAE(store.d, hcfg, seed=seed, hook_name=store.hook, model_name=cfg.model.name, dead_tokens=cfg.eval.dead_window)
         mapping = init_from_teacher(model, teacher, hier) if teacher is not None else {}
+        if hcfg.init == "rkcnn" and teacher is None and not (out/"model"/"cfg.json").exists():
+            from polytope_hsae.rkcnn import apply_init
+            probe_data = probe_data or _rkcnn_probe_data(ctx, store)
+            mapping = {"rkcnn": apply_init(model, *probe_data, rcfg=cfg.rkcnn, seed=seed)}
         if hcfg.causal_ortho_lambda: model.set_causal_cov(cov)
         train(model, store, _train_config(cfg, steps, out, seed, cfg.training.stage_a_steps if two_stage else 0),
                      resume=True, progress=progress)
         last = json.loads((out/"log.jsonl").read_text().splitlines()[-1])
         seeds[str(seed)] = {"final": last, "model": str((out/"model").relative_to(ctx.out)),
-                            "n_teacher_parents": mapping.get("n_teacher_parents", 0)}
-    return {"init": "teacher" if teacher is not None else "random", "steps": steps,
+                            "n_teacher_parents": mapping.get("n_teacher_parents", 0),
+                            **({"rkcnn": mapping["rkcnn"]} if "rkcnn" in mapping else {})}
+    return {"init": "teacher" if teacher is not None else hcfg.init, "steps": steps,
             "stage_a_steps": cfg.training.stage_a_steps if two_stage else 0,
             "hsae": dataclasses.asdict(hcfg), "d_in": store.d, "hook": store.hook, "seeds": seeds}
 
@@ -300,7 +313,7 @@ def run_phase3(ctx) -> dict:
     return train_hsae_phase(ctx, teacher=True)
 
 # %% ../nbs/10_training.ipynb #1919b9ee
-ABLATIONS = ("euclidean_teacher", "topk2", "no_teacher_init", "no_causal_ortho", "jax_compat")
+ABLATIONS = ("euclidean_teacher", "topk2", "no_teacher_init", "no_causal_ortho", "jax_compat", "rkcnn_parents")
 
 def ablation_setup(cfg, name:str, tensors:dict, hier) -> dict:
     "HSAEConfig, teacher tensors, two-stage flag and Cov of one ablation (see the table above)."
@@ -318,6 +331,11 @@ def ablation_setup(cfg, name:str, tensors:dict, hier) -> dict:
         return {"hcfg": dataclasses.replace(h, init="random"), "teacher": None, "two_stage": two, "cov": tensors["cov"]}
     if name == "no_causal_ortho":
         return {"hcfg": dataclasses.replace(teach, causal_ortho_lambda=0.0), "teacher": tensors, "two_stage": two, "cov": None}
+    if name == "rkcnn_parents":
+        from polytope_hsae.hsae import teacher_parents
+        n_t = len(teacher_parents(hier, h.n_parents)) if hier is not None else h.n_parents
+        return {"hcfg": dataclasses.replace(h, init="rkcnn", init_fraction=max(n_t, 1) / h.n_parents), "teacher": None,
+                "two_stage": two, "cov": tensors["cov"]}
     from polytope_hsae.config import load_config
     jax = load_config("jax-compat").hsae
     scale = h.n_parents / jax.n_parents
