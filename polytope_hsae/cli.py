@@ -80,6 +80,16 @@ def build_parser() -> argparse.ArgumentParser:
                                     "CE recovered, mean activation when active, with 95 % CIs; then every layer's mlp_out with cheap settings. "
                                     "Writes <out>/rkcnn/summary.json and figures.html, and the run report's section. Finished SAEs are reused.")
     add_phase_args(rk, "redo the comparison from scratch even if complete")
+    sc = sub.add_parser("sae-ception", help="SAE-ception: classifier → SAE → sharpened targets → auxiliary loss, cycle after cycle",
+                        description="Fine-tune a classifier on the embedded model (WordNet glosses by lexicographer file, offline), train an "
+                                    "SAE on its activations, sharpen the SAE codes into targets and retrain with an auxiliary loss, for "
+                                    "--cycles cycles, beside the random-sharpening control; per-cycle metrics with CIs over ception.seeds. "
+                                    "Writes <out>/summary.json and report.html; finished cycles are reused.")
+    add_config_args(sc)
+    sc.add_argument("--out", type=Path, default=Path("runs/ception"), help="output directory (default: runs/ception)")
+    sc.add_argument("--cycles", type=int, default=None, help="cycles after cycle 0 (default: ception.cycles)")
+    sc.add_argument("--strategy", choices=["per_class", "per_example"], default=None, help="sharpening beside random (default: ception.strategy)")
+    sc.add_argument("--force", action="store_true", help="delete <out> and start over")
     rp = sub.add_parser("report", help="rebuild summary.json and report.html of a run from its files",
                         description="Rebuild <out>/summary.json and <out>/report.html (offline, plotly.js beside it) from the run's JSON files.")
     rp.add_argument("--out", type=Path, required=True, help="run directory")
@@ -94,6 +104,16 @@ def main(argv:list[str]|None=None) -> int:
         if args.command == "report":
             if not (args.out/"config.yaml").exists(): raise ConfigError(f"{args.out} is not a run directory (no config.yaml)")
             print(f"report: {pipeline.write_report(args.out)}"); return 0
+        if args.command == "sae-ception":
+            extra = {**({"ception.cycles": args.cycles} if args.cycles is not None else {}),
+                     **({"ception.strategy": args.strategy} if args.strategy else {})}
+            cfg = load_config(args.config, {**_overrides(args.overrides), **extra})
+            if args.force:
+                import shutil; shutil.rmtree(args.out, ignore_errors=True)
+            from polytope_hsae.ception import CeptionError, run_ception
+            try: res = run_ception(cfg, args.out)
+            except CeptionError as e: print(f"polytope-hsae sae-ception: {e}", file=sys.stderr); return 2
+            print(f"SAE-ception: {args.out}/summary.json, {args.out}/report.html ({res['seconds']} s)"); return 0
         cfg = load_config(args.config, _overrides(args.overrides))
         if args.command == "config":
             print(yaml.safe_dump(cfg.to_dict(), sort_keys=False), end=""); return 0

@@ -19,9 +19,9 @@ from jaxtyping import Float
 from .config import cache_dir
 
 # %% auto #0
-__all__ = ['EMBEDDED_MODELS', 'DEFAULT_MODEL', 'LAMBDA_HOOK', 'offline_hub', 'hub_reachable', 'ModelUnavailableError',
+__all__ = ['EMBEDDED_MODELS', 'DEFAULT_MODEL', 'LAMBDA_HOOK', 'WORDS', 'offline_hub', 'hub_reachable', 'ModelUnavailableError',
            'EmbeddedModel', 'embedded_models', 'materialize', 'load_hf', 'load_model', 'top_next_tokens', 'Unembedding',
-           'unembedding', 'resolve_hook']
+           'unembedding', 'resolve_hook', 'word_model']
 
 # %% ../nbs/01_models_lm.ipynb #857c6ae2
 @contextlib.contextmanager
@@ -249,3 +249,21 @@ def resolve_hook(
         raise KeyError(f"unknown hook {hook!r} for {model.cfg.model_name}; close matches: {close}. "
                        f"Hooks look like 'blocks.{{L}}.hook_resid_post' with L in 0..{model.cfg.n_layers - 1}")
     return hook
+
+# %% ../nbs/01_models_lm.ipynb #779ce27e
+WORDS = ["<pad>", "<bos>", "<eos>", "<unk>"] + "one two three four five six seven eight nine ten the a dog cat oak pine car bus of is kind".split()
+
+def word_model(words:list[str]|None=None, d_model:int=16, n_layers:int=2, n_ctx:int=32, seed:int=0):
+    "A tiny random HookedTransformer with a whitespace word tokenizer over `words` (default `WORDS`), for fast tests."
+    import tempfile
+    from tokenizers import Tokenizer, models as tk_models, pre_tokenizers, decoders
+    from transformers import PreTrainedTokenizerFast
+    from transformer_lens import HookedTransformer, HookedTransformerConfig
+    words = list(words or WORDS)
+    tk = Tokenizer(tk_models.WordLevel({w: i for i, w in enumerate(words)}, unk_token="<unk>"))
+    tk.pre_tokenizer = pre_tokenizers.Whitespace(); tk.decoder = decoders.WordPiece(prefix="##")
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>", unk_token="<unk>")
+    folder = tempfile.mkdtemp(); tok.save_pretrained(folder)      # TransformerLens re-loads tokenizers by path
+    cfg = HookedTransformerConfig(n_layers=n_layers, d_model=d_model, n_ctx=n_ctx, d_head=4, n_heads=d_model // 4, d_vocab=len(words),
+                                  act_fn="gelu", normalization_type="RMS", seed=seed, model_name="word-tiny")
+    return HookedTransformer(cfg, tokenizer=PreTrainedTokenizerFast.from_pretrained(folder))
