@@ -126,11 +126,12 @@ def prefix_activations(lm, texts:list[str], first:int, max_len:int=48, batch_siz
     tokens = torch.full((len(ids), width), pad, dtype=torch.long)
     for r, x in enumerate(ids): tokens[r, : len(x)] = torch.tensor(x)
     lengths = torch.tensor([len(x) for x in ids])
-    out = []
+    resid = torch.zeros(len(ids), width, lm.cfg.d_model)
+    order = lengths.argsort()                                    # similar lengths together: little padding per batch
     for s in tqdm(range(0, len(ids), batch_size), desc="prefix", disable=not progress):
-        t = tokens[s:s + batch_size].to(lm.cfg.device)
-        out.append(lm(t, stop_at_layer=first).float().cpu())      # stop_at_layer=0: the embedding alone
-    return Prefix(tokens, lengths, torch.cat(out), first)
+        rows = order[s:s + batch_size]; w = int(lengths[rows].max())
+        resid[rows, :w] = lm(tokens[rows, :w].to(lm.cfg.device), stop_at_layer=first).float().cpu()   # stop_at_layer=0: the embedding
+    return Prefix(tokens, lengths, resid, first)
 
 def pool(h:Float[Tensor, "b pos d"], lengths:Int[Tensor, "b"], how:str="last") -> Float[Tensor, "b d"]:
     "Last real token, or the mean of the real tokens after BOS."
@@ -160,7 +161,8 @@ class Classifier(nn.Module):
             self.head.weight.copy_(torch.randn(n_classes, d, generator=g) / math.sqrt(d)); self.head.bias.zero_()
 
     def hidden(self, resid:Float[Tensor, "b pos d"], lengths:Int[Tensor, "b"]) -> Float[Tensor, "b d"]:
-        "The pooled activation at the hook (what the head and the auxiliary loss see)."
+        "The pooled activation at the hook (what the head and the auxiliary loss see); padding past the longest row is skipped."
+        resid = resid[:, : int(lengths.max())]
         for b in self.blocks: resid = b(resid)
         return pool(resid, lengths, self.pooling)
 
@@ -205,10 +207,10 @@ def fit_classifier(
             aux = (1 - F.cosine_similarity(h, targets[b].to(h.dtype), dim=-1)).mean() if targets is not None else torch.zeros(())
             loss = task + aux_weight * aux
             if not torch.isfinite(loss):
-                raise CeptionDiverged(f"non-finite loss at epoch {ep} (task {float(task):.4g}, aux {float(aux):.4g}); lower ception.lr or ception.aux_weight")
+                raise CeptionDiverged(f"non-finite loss at epoch {ep} (task {task.item():.4g}, aux {aux.item():.4g}); lower ception.lr or ception.aux_weight")
             opt.zero_grad(set_to_none=True); loss.backward()
             torch.nn.utils.clip_grad_norm_(clf.parameters(), 1.0); opt.step()
-            sums["task"] += float(task); sums["aux"] += float(aux); nb += 1
+            sums["task"] += task.item(); sums["aux"] += aux.item(); nb += 1
         val_acc = float((predict(clf, pre, val_idx)[0].argmax(1) == labels[val_idx]).double().mean())
         history.append({"epoch": ep + 1, "task_loss": sums["task"] / nb, "aux_loss": sums["aux"] / nb, "val_accuracy": val_acc,
                         "seconds": round(time.time() - t0, 2)})

