@@ -200,8 +200,10 @@ def fit_classifier(
     for ep in tqdm(range(epochs), desc="fit", disable=not progress):
         clf.train(); t0 = time.time(); sums = {"task": 0.0, "aux": 0.0}; nb = 0
         perm = train_idx[torch.randperm(len(train_idx), generator=g)]
-        for s in range(0, len(perm), batch_size):
-            b = perm[s:s + batch_size]
+        pools = [perm[i:i + 8 * batch_size] for i in range(0, len(perm), 8 * batch_size)]        # length-bucketed batches:
+        batches = [p[pre.lengths[p].argsort()][j:j + batch_size] for p in pools for j in range(0, len(p), batch_size)]   # little padding
+        for bi in torch.randperm(len(batches), generator=g).tolist():
+            b = batches[bi]
             logits, h = clf(pre.resid[b], pre.lengths[b])
             task = F.cross_entropy(logits, labels[b])
             aux = (1 - F.cosine_similarity(h, targets[b].to(h.dtype), dim=-1)).mean() if targets is not None else torch.zeros(())
