@@ -17,8 +17,8 @@ import numpy as np
 from .config import ExperimentConfig, load_config, save_config, ConfigError, write_json
 
 # %% auto #0
-__all__ = ['SANITY_PROMPTS', 'PHASES', 'TARGET_TEXT', 'RunContext', 'Phase', 'versions', 'run_setup', 'run_phase1',
-           'run_activations_phase', 'phase_fn', 'phase_names', 'run', 'collect_summary', 'write_report']
+__all__ = ['SANITY_PROMPTS', 'PHASES', 'NOT_IN_RUN_DIR', 'TARGET_TEXT', 'RunContext', 'Phase', 'versions', 'run_setup',
+           'run_phase1', 'run_activations_phase', 'phase_fn', 'phase_names', 'run', 'collect_summary', 'write_report']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -123,10 +123,12 @@ def _diff_keys(a:dict, b:dict, prefix:str="") -> list[str]:
         elif va != vb: keys.append(f"{prefix}{k}")
     return keys
 
+NOT_IN_RUN_DIR = ("ception",)     # sections whose results live elsewhere (SAE-ception checks its own folder)
+
 def _check_same_config(cfg:ExperimentConfig, out:Path):
     saved = out/"config.yaml"
     if not saved.exists(): return
-    diff = _diff_keys(load_config(saved).to_dict(), cfg.to_dict())
+    diff = [k for k in _diff_keys(load_config(saved).to_dict(), cfg.to_dict()) if k.split(".")[0] not in NOT_IN_RUN_DIR]
     if diff:
         raise ConfigError(f"{out} holds a run with a different config (keys {diff}); use another --out, "
                           "or --force all to redo every phase with the new config")
