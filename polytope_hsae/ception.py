@@ -20,9 +20,10 @@ from jaxtyping import Float, Int
 # %% auto #0
 __all__ = ['HUB_TASKS', 'STRATEGIES', 'CEPTION_METRICS', 'PLOTTED', 'CeptionError', 'TaskData', 'lexname_glosses', 'wordnet_task',
            'hub_task', 'load_task', 'Prefix', 'prefix_activations', 'pool', 'Classifier', 'CeptionDiverged', 'predict',
-           'fit_classifier', 'train_cycle_sae', 'check_sae_hook', 'sharpen', 'sharpened_targets', 'task_scores',
-           'probe_accuracy', 'class_selectivity', 'uncertainty_coefficient', 'clustering_scores', 'swapped_blocks',
-           'perplexity', 'evaluate_cycle', 'run_ception', 'ception_summary', 'ception_figure', 'ception_blocks']
+           'fit_classifier', 'token_activations', 'train_cycle_sae', 'check_sae_hook', 'sharpen', 'sharpened_targets',
+           'task_scores', 'probe_accuracy', 'class_selectivity', 'uncertainty_coefficient', 'clustering_scores',
+           'swapped_blocks', 'perplexity', 'evaluate_cycle', 'run_ception', 'ception_summary', 'ception_figure',
+           'ception_blocks']
 
 # %% ../nbs/15_sae_ception.ipynb #5e33f755
 class CeptionError(ValueError):
@@ -166,6 +167,13 @@ class Classifier(nn.Module):
         for b in self.blocks: resid = b(resid)
         return pool(resid, lengths, self.pooling)
 
+    def tokens(self, resid:Float[Tensor, "b pos d"], lengths:Int[Tensor, "b"]) -> Float[Tensor, "n d"]:
+        "Activations at the hook of every real token after BOS (the SAE's training data)."
+        resid = resid[:, : int(lengths.max())]
+        for b in self.blocks: resid = b(resid)
+        pos = torch.arange(resid.shape[1])[None, :]
+        return resid[(pos >= 1) & (pos < lengths[:, None])]
+
     def forward(self, resid:Float[Tensor, "b pos d"], lengths:Int[Tensor, "b"]) -> tuple[Tensor, Tensor]:
         h = self.hidden(resid, lengths)
         return self.head(h), h
@@ -225,8 +233,14 @@ def fit_classifier(
             "epochs_run": len(history)}
 
 # %% ../nbs/15_sae_ception.ipynb #43d5178c
+@torch.no_grad()
+def token_activations(clf:Classifier, pre:Prefix, idx:Tensor, batch_size:int=64) -> Float[Tensor, "n d"]:
+    "Every real token's activation at the classifier's hook (BOS excluded) for the examples `idx`."
+    clf.eval()
+    return torch.cat([clf.tokens(pre.resid[idx[s:s + batch_size]], pre.lengths[idx[s:s + batch_size]]) for s in range(0, len(idx), batch_size)])
+
 def train_cycle_sae(h:Float[Tensor, "n d"], cfg, hook:str, seed:int=0, model_name:str="", progress:bool=False) -> tuple:
-    "This library's SAE (TopK or ReLU-L1, `cfg.ception`) on pooled activations; returns (sae, scale)."
+    "This library's SAE (TopK or ReLU-L1, `cfg.ception`) on activations at the hook (`token_activations`); returns (sae, scale)."
     from polytope_hsae.rkcnn import activation_scale
     from polytope_hsae.sae import SAE, SAEConfig
     from polytope_hsae.training import TrainConfig, train
@@ -256,10 +270,11 @@ def sharpen(
     if not 0 < keep_fraction <= 1: raise CeptionError(f"keep_fraction must be in (0, 1], got {keep_fraction}")
     active = codes > 0
     if strategy == "per_class":
-        k = max(1, round(keep_fraction * codes.shape[1]))
         mask = torch.zeros(int(labels.max()) + 1, codes.shape[1], dtype=torch.bool)
         for c in labels.unique().tolist():
-            mask[c, codes[labels == c].mean(0).topk(k).indices] = True
+            mean = codes[labels == c].mean(0)
+            k = max(1, round(keep_fraction * int((mean > 0).sum())))           # a share of the features that fire for the class
+            mask[c, mean.topk(k).indices] = True
         keep = mask[labels]
     elif strategy == "per_example":
         n_act = active.sum(1)
@@ -441,7 +456,7 @@ def run_ception(
         else:
             clf = make(seed)
             fit = fit_classifier(clf, pre, labels, tr, va, c.epochs, c.batch_size, c.lr, c.patience, seed, progress=progress)
-            sae, scale = train_cycle_sae(predict(clf, pre, tr)[1], cfg, clf.hook, seed, cfg.model.name)
+            sae, scale = train_cycle_sae(token_activations(clf, pre, tr), cfg, clf.hook, seed, cfg.model.name)
             rec0 = {"cycle": 0, "strategy": "none", "fit": fit,
                     "metrics": evaluate_cycle(clf, sae, scale, pre, labels, task, lm, ppl_batches, seed)}
             _save_cycle(f0, clf, sae, scale, rec0)
@@ -471,7 +486,7 @@ def run_ception(
                     fn.mkdir(parents=True, exist_ok=True); (fn/"diverged.json").write_text(json.dumps(rec))
                     log(f"seed {seed} {strat} cycle {n} diverged: {e}; cycle {n - 1} is kept"); chain.append(rec); break
                 h_new = predict(new, pre, tr)[1]
-                n_sae, n_scale = train_cycle_sae(h_new, cfg, new.hook, seed + n, cfg.model.name)
+                n_sae, n_scale = train_cycle_sae(token_activations(new, pre, tr), cfg, new.hook, seed + n, cfg.model.name)
                 rec = {"cycle": n, "strategy": strat, "fit": fit, "kept_features_mean": float(kept.double().mean()),
                        "aux_cos_before": float(F.cosine_similarity(h_tr, t_tr).mean()), "aux_cos_after": float(F.cosine_similarity(h_new, t_tr).mean()),
                        "metrics": evaluate_cycle(new, n_sae, n_scale, pre, labels, task, lm, ppl_batches, seed)}

@@ -454,7 +454,7 @@ def rkcnn_figures(result:dict) -> list:
             fig.add_bar(x=list(cmp), y=ys, error_y=dict(type="data", array=err), name=init, marker_color=color,
                         showlegend=j == 1, legendgroup=init, row=1, col=j)
     fig.update_layout(title="Baseline vs RkCNN-initialised TopK SAEs (held-out tokens; mean and 95 % CI over seeds)",
-                      barmode="group", height=380, width=1200)
+                      barmode="group", height=380, width=1050)
     figs.append(fig)
     if result.get("sweep"):
         rows = result["sweep"]["layers"]
@@ -465,7 +465,7 @@ def rkcnn_figures(result:dict) -> list:
                                line_color=color, showlegend=j == 1, legendgroup=init, row=1, col=j)
             sw.update_xaxes(title_text="layer (mlp_out)", row=1, col=j)
         sw.update_layout(title=f"Layer sweep: seed {result['sweep']['seed']}, {result['sweep']['train_tokens']} tokens, "
-                               f"{result['sweep']['steps']} steps", height=380, width=1200)
+                               f"{result['sweep']['steps']} steps", height=380, width=1050)
         figs.append(sw)
     return figs
 
