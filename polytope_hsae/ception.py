@@ -386,12 +386,13 @@ def evaluate_cycle(clf:Classifier, sae, scale:float, pre:Prefix, labels:Tensor, 
     h_tr = predict(clf, pre, tr)[1]
     z_tr, z_te = sae.encode(h_tr * scale), sae.encode(h_te * scale)
     y_tr, y_te = labels[tr].numpy(), labels[te].numpy()
-    x_hat = sae.decode(z_te)
+    x_tok = token_activations(clf, pre, te) * scale                   # SAE quality on every test token (its training distribution)
+    z_tok = sae.encode(x_tok); x_hat = sae.decode(z_tok)
     out = {**task_scores(y_te, logits.argmax(1).numpy()), "probe_accuracy": probe_accuracy(z_tr.numpy(), y_tr, z_te.numpy(), y_te, seed),
            "csi": class_selectivity(z_te.numpy(), y_te, len(task.classes))["csi_mean"], "u": uncertainty_coefficient(z_te.numpy(), y_te)["u_mean"],
            **clustering_scores(h_te.numpy(), y_te, len(task.classes), seed),
-           "sae_mse": float((h_te * scale - x_hat).pow(2).sum(1).mean()), "sae_explained_variance": explained_variance(h_te * scale, x_hat),
-           "sae_l0": l0(z_te), "sae_l1": float(z_te.abs().sum(1).mean()), "sae_dead_fraction": float((z_te.gt(0).sum(0) == 0).double().mean())}
+           "sae_mse": float((x_tok - x_hat).pow(2).sum(1).mean()), "sae_explained_variance": explained_variance(x_tok, x_hat),
+           "sae_l0": l0(z_tok), "sae_l1": float(z_tok.abs().sum(1).mean()), "sae_dead_fraction": float((z_tok.gt(0).sum(0) == 0).double().mean())}
     if lm is not None and ppl_batches: out["perplexity"] = perplexity(lm, ppl_batches, clf)
     return out
 

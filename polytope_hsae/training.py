@@ -278,7 +278,8 @@ def train_hsae_variant(
         if hcfg.init == "rkcnn" and teacher is None and not (out/"model"/"cfg.json").exists():
             from polytope_hsae.rkcnn import apply_init
             probe_data = probe_data or _rkcnn_probe_data(ctx, store)
-            mapping = {"rkcnn": apply_init(model, *probe_data, rcfg=cfg.rkcnn, seed=seed)}
+            x_probe, labels = probe_data
+            mapping = {"rkcnn": apply_init(model, x_probe, cfg.rkcnn, labels, seed)}
         if hcfg.causal_ortho_lambda: model.set_causal_cov(cov)
         train(model, store, _train_config(cfg, steps, out, seed, cfg.training.stage_a_steps if two_stage else 0),
                      resume=True, progress=progress)
