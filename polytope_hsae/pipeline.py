@@ -106,7 +106,7 @@ PHASES: list[Phase] = [
     Phase("phase2", "baseline H-SAE (random init), one per seed", "phase2/metrics.json", phase_fn("training", "run_phase2")),
     Phase("phase3", "teacher-initialised H-SAE (two-stage), one per seed", "phase3/metrics.json", phase_fn("training", "run_phase3")),
     Phase("steering", "teacher vectors and H-SAE parent latents as steering vectors, leakage", "phase4/steering.json", phase_fn("steering", "run_steering")),
-    Phase("ablations", "ablations: Euclidean teacher, top-K 2, no teacher init, no causal orthogonality, jax-compat", "phase4/ablations.json", phase_fn("training", "run_ablations")),
+    Phase("ablations", "ablations: Euclidean teacher, top-K 2, no teacher init, no causal orthogonality, RkCNN parents, jax-compat", "phase4/ablations.json", phase_fn("training", "run_ablations")),
     Phase("phase4", "metrics on held-out data, comparisons with CIs, targets", "phase4/summary.json", phase_fn("metrics", "run_phase4")),
     Phase("rkcnn", "optional: baseline vs RkCNN-initialised SAEs (mlp_out, λ hook) over seeds, layer sweep", "rkcnn/summary.json",
           phase_fn("rkcnn", "run_rkcnn"), optional=True),
@@ -154,10 +154,10 @@ def run(
     record.setdefault("phases", {})
     for i, ph in enumerate(PHASES, 1):
         if only and ph.name not in only: continue
+        head = f"[{i}/{len(PHASES)}] {ph.name}: {ph.title}"
         if ph.optional and ph.name not in set(only or []) | set(force):
             if not (out/ph.marker).exists(): log(f"{head} -- optional, not requested (polytope-hsae {ph.name})")
             continue
-        head = f"[{i}/{len(PHASES)}] {ph.name}: {ph.title}"
         if not ph.built:
             record["phases"][ph.name] = {"status": "not built yet"}; log(f"{head} -- not built yet"); continue
         if (out/ph.marker).exists() and not ({"all", ph.name} & set(force)):
