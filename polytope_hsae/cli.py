@@ -1,4 +1,4 @@
-"""`polytope-hsae info | config | run`: the experiment from one command.
+"""`polytope-hsae info | config | run | teacher | activations | train | steer | report | rkcnn | sae-ception`: each job from one command.
 
 Docs: https://polytope-hsae.github.io/polytope_hsae/cli.html.md"""
 

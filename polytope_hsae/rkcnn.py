@@ -1,4 +1,4 @@
-"""Mine directions from activations by random-subspace probing — sample many small subsets of dimensions, score how much structure each holds, keep the best and take their principal directions — validated on a toy model of superposition with known features.
+"""Mine directions from activations by random-subspace probing — sample many small subsets of dimensions, score how much structure each holds, keep the best and take their principal directions — validated on a toy model of superposition with known features, then used to initialise SAE latents and H-SAE parents and measured against random initialisation on the embedded model.
 
 Docs: https://polytope-hsae.github.io/polytope_hsae/rkcnn.html.md"""
 
@@ -338,7 +338,7 @@ def _cached_metrics(folder:Path, compute) -> dict:
     m = compute(); path.parent.mkdir(parents=True, exist_ok=True); path.write_text(json.dumps(m))
     return m
 
-def _compare_hook(ctx, name:str, hook:str, data:dict, seeds:list[int], folder:Path, steps:int, with_ce:bool) -> dict:
+def _compare_hook(ctx, hook:str, data:dict, seeds:list[int], folder:Path, steps:int, with_ce:bool) -> dict:
     "Both inits × seeds at one hook: per-seed metrics (trained or loaded) and the paired summary."
     rc, lm = ctx.cfg.rkcnn, ctx.model
     x, x_eval = data["train"][hook], data["eval"][hook]
@@ -399,7 +399,7 @@ def run_rkcnn(ctx, progress:bool=True) -> dict:
     comparison = {}
     for name, hook in hooks.items():
         if progress: print(f"rkcnn: {name} ({hook}), seeds {seeds}")
-        comparison[name] = _compare_hook(ctx, name, hook, data, seeds, folder/name, rc.steps, with_ce=True)
+        comparison[name] = _compare_hook(ctx, hook, data, seeds, folder/name, rc.steps, with_ce=True)
     del data
     t_cmp = time.time() - t0 - t_data
     sweep = _sweep(ctx, folder/"sweep", progress) if rc.sweep else None
