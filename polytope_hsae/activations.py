@@ -20,10 +20,12 @@ from .config import write_json
 from .lm import resolve_hook
 
 # %% auto #0
-__all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'stop_layer', 'forward_to_hook', 'ActivationError',
-           'CaptureItem', 'capture', 'corpus_items', 'token_owners', 'LabelledContexts', 'labelled_contexts',
-           'context_items', 'Normalizer', 'ActivationStore', 'to_saelens_cache', 'from_saelens_cache', 'capture_corpus',
-           'capture_contexts', 'load_contexts', 'run_activations']
+__all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'NEXT_TOKEN_KEYS', 'NEXT_TOKEN_LABELS', 'stop_layer',
+           'forward_to_hook', 'ActivationError', 'CaptureItem', 'capture', 'corpus_items', 'token_owners',
+           'LabelledContexts', 'labelled_contexts', 'context_items', 'Normalizer', 'ActivationStore',
+           'next_token_pairs', 'NextTokenContexts', 'split_tokens', 'next_token_contexts', 'save_next_token_contexts',
+           'load_contexts', 'membership_counts', 'context_summary', 'to_saelens_cache', 'from_saelens_cache',
+           'capture_corpus', 'capture_next_token_contexts', 'capture_contexts', 'run_activations']
 
 # %% ../nbs/07_activations.ipynb #65c04214
 def stop_layer(model, hook:str) -> int|None:
@@ -311,6 +313,11 @@ class ActivationStore:
     @property
     def shard_files(self) -> list[Path]: return [self.path/s["file"] for s in self.meta["shards"]]
     def __repr__(self): return f"ActivationStore({self.path}, {len(self)} × {self.d} at {self.hook}, normalize={self.normalizer.kind})"
+    def keys(self) -> list[str]:
+        "Tensor names stored per row (those of the first shard; none for an empty store)."
+        from safetensors import safe_open
+        if not self.shard_files: return []
+        with safe_open(str(self.shard_files[0]), "pt") as f: return list(f.keys())
 
     def shard(self, i:int, keys:Iterable[str]|None=None) -> dict[str, Tensor]:
         "Tensors of shard i (all keys, or those named); activations as float32."
@@ -371,6 +378,159 @@ class ActivationStore:
                     if normalize and "activations" in b: b["activations"] = self.normalizer(b["activations"], b.get("norms"))
                     yield b["activations"] if keys == ["activations"] else {k: b[k] for k in keys}
                 pool = {k: v[stop:] for k, v in pool.items()}
+
+# %% ../nbs/07_activations.ipynb #faad9334
+NEXT_TOKEN_KEYS = ("token_ids", "positions", "sequences")
+
+def next_token_pairs(
+    store:ActivationStore|str|Path,   # a corpus store (`capture_corpus`): token_ids, positions and sequences per row
+    tokens:Iterable[int]|None=None,   # keep only pairs whose next token is one of these (None: all)
+) -> tuple[np.ndarray, np.ndarray]:
+    "Each row with a successor (same sequence, position + 1) as (row in the store [m], the successor's token [m])."
+    store = store if isinstance(store, ActivationStore) else ActivationStore(store)
+    missing = [k for k in NEXT_TOKEN_KEYS if k not in store.keys()]
+    if missing: raise ActivationError(f"{store.path} has no {missing} per row: next-token contexts need a corpus store written by "
+                                      "capture_corpus (token_ids, positions, sequences); re-capture the corpus (polytope-hsae activations)")
+    wanted = None if tokens is None else np.unique(np.fromiter(tokens, dtype=np.int64))
+    rows, nxt, offset, carry, closed = [], [], 0, None, set()
+    for i in range(len(store.shard_files)):
+        sh = store.shard(i, NEXT_TOKEN_KEYS)
+        seq, pos, tok = (sh[k].numpy().astype(np.int64) for k in ("sequences", "positions", "token_ids"))
+        n = len(seq)
+        if carry is not None: seq, pos, tok = (np.concatenate([c, a]) for c, a in zip(carry, (seq, pos, tok)))
+        start = offset - (carry is not None)                    # store row of seq[0]
+        same = seq[1:] == seq[:-1]
+        bad = same & (pos[1:] <= pos[:-1])
+        reopened = set(seq[1:][~same].tolist()) & closed
+        if bad.any() or reopened or (carry is None and int(seq[0]) in closed):
+            raise ActivationError(f"{store.path}, shard {store.shard_files[i].name}: rows are not in sequence order (positions must rise "
+                                  "within a sequence, each sequence stored in one run); next tokens cannot be paired. Re-capture the corpus")
+        closed |= set(seq[:-1][~same].tolist())
+        j = np.nonzero(same & (pos[1:] == pos[:-1] + 1))[0]     # row j's successor is row j + 1
+        if wanted is not None: j = j[np.isin(tok[j + 1], wanted)]
+        rows.append(start + j); nxt.append(tok[j + 1])
+        carry, offset = (seq[-1:], pos[-1:], tok[-1:]), offset + n
+    cat = lambda xs: np.concatenate(xs) if xs else np.zeros(0, dtype=np.int64)
+    return cat(rows), cat(nxt)
+
+# %% ../nbs/07_activations.ipynb #69af33ba
+@dataclass
+class NextTokenContexts:
+    "Corpus rows labelled by the concept of their next token (one split); aligned arrays sorted by row."
+    split: str
+    rows: np.ndarray          # [n] row in the corpus store (its shards concatenated)
+    next_token: np.ndarray    # [n] the token at the following position
+    concepts: np.ndarray      # [n] row of the deepest concept holding next_token (`token_owners`)
+    ambiguous: np.ndarray     # [n] next_token also sits in another branch of the tree
+    candidates: dict[int, int] = field(default_factory=dict)   # owner row → rows found before the cap
+    def __len__(self): return len(self.rows)
+
+def split_tokens(hierarchy, split:str) -> list[int]:
+    "The concept tokens of one side of the Phase 1 split (the split is global per token)."
+    if split not in ("train", "test"): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
+    return sorted({t for c in hierarchy.concepts for t in (c.train_token_ids if split == "train" else c.test_token_ids)})
+
+def next_token_contexts(
+    store:ActivationStore|str|Path,   # the corpus store
+    hierarchy,                        # ConceptHierarchy (Phase 1's concepts.json)
+    split:str="test",                 # rows whose next token is one of this split's concept tokens
+    per_concept_cap:int=400,          # at most this many rows per owning concept, a seeded choice (0: all)
+    seed:int=0,
+) -> NextTokenContexts:
+    "Corpus positions whose next token is a concept token of `split`, labelled by the token's owner, capped per owner."
+    toks = np.asarray(split_tokens(hierarchy, split), dtype=np.int64)
+    rows, nxt = next_token_pairs(store, toks)
+    owners = token_owners(hierarchy)
+    at = np.searchsorted(toks, nxt)
+    own = np.asarray([owners[int(t)][0] for t in toks], dtype=np.int64)[at]
+    amb = np.asarray([owners[int(t)][1] for t in toks], dtype=bool)[at]
+    rng = np.random.default_rng(seed)
+    order = np.argsort(own, kind="stable")
+    groups, starts, counts = np.unique(own[order], return_index=True, return_counts=True)
+    keep = []
+    for o, s, n in zip(groups, starts, counts):                 # owners in ascending order: the draws are reproducible
+        idx = order[s : s + n]
+        if per_concept_cap and n > per_concept_cap: idx = rng.choice(idx, per_concept_cap, replace=False)
+        keep.append(idx)
+    keep = np.sort(np.concatenate(keep)) if keep else np.zeros(0, dtype=np.int64)
+    return NextTokenContexts(split, rows[keep], nxt[keep], own[keep], amb[keep],
+                             {int(o): int(n) for o, n in zip(groups, counts)})
+
+# %% ../nbs/07_activations.ipynb #cb7f4119
+NEXT_TOKEN_LABELS = ("concept", "parent", "ambiguous", "next_token", "corpus_row", "sequence")
+
+def save_next_token_contexts(
+    store:ActivationStore|str|Path,           # the corpus store the rows come from
+    parts:dict[str|Path, NextTokenContexts],  # folder → its contexts (e.g. contexts/train and contexts/test)
+    hierarchy,
+    settings:dict|None=None,                  # recorded in meta.json (what determines the contexts)
+) -> dict[str, dict]:
+    "Copy the chosen corpus rows into one context store per folder, in one pass over the corpus shards."
+    store = store if isinstance(store, ActivationStore) else ActivationStore(store)
+    t0, m = time.time(), store.meta
+    parent = np.asarray([hierarchy.index(c.parent) if c.parent is not None else -1 for c in hierarchy.concepts], dtype=np.int64)
+    bufs = {}
+    for folder, nt in parts.items():
+        folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+        for f in [*folder.glob("shard_*.safetensors"), *folder.glob(".tmp-*"), folder/"meta.json", folder/"contexts.json"]: f.unlink(missing_ok=True)
+        bufs[folder] = (nt, _ShardBuffer(folder, m["shard_tokens"], 0, STORE_DTYPES[m["store_dtype"]], 0))
+    offset = 0
+    for i, s in enumerate(m["shards"]):
+        lo, hi = offset, offset + s["count"]; offset = hi
+        picks = {f: (np.searchsorted(nt.rows, lo), np.searchsorted(nt.rows, hi)) for f, (nt, _) in bufs.items()}
+        if all(a == b for a, b in picks.values()): continue
+        sh = store.shard(i, ["activations", "norms", "token_ids", "positions", "sequences"])
+        for f, (a, b) in picks.items():
+            if a == b: continue
+            nt, buf = bufs[f]
+            local = torch.as_tensor(nt.rows[a:b] - lo)
+            lab = {"concept": nt.concepts[a:b], "parent": parent[nt.concepts[a:b]], "ambiguous": nt.ambiguous[a:b],
+                   "next_token": nt.next_token[a:b], "corpus_row": nt.rows[a:b]}
+            buf.add({**{k: sh[k][local] for k in ("activations", "norms", "token_ids", "positions")},
+                     **{k: torch.as_tensor(v) for k, v in lab.items()}, "sequence": sh["sequences"][local]})
+    metas = {}
+    for folder, (nt, buf) in bufs.items():
+        buf.close()
+        counts = np.bincount(nt.concepts, minlength=len(hierarchy)) if len(nt) else np.zeros(len(hierarchy), dtype=int)
+        names = hierarchy.names
+        write_json(folder/"contexts.json", {
+            "kind": "next_token", "split": nt.split, "concept_names": names, "n_contexts": len(nt),
+            "ambiguous": int(nt.ambiguous.sum()), "counts": {names[c]: int(counts[c]) for c in np.nonzero(counts)[0]},
+            "candidates": {names[c]: n for c, n in nt.candidates.items()}})
+        meta = {"model": m.get("model"), "hook": m["hook"], "source": f"next_token/{nt.split}", "settings": settings or {},
+                "store_dtype": m["store_dtype"], "shard_tokens": m["shard_tokens"], "rank": 0, "d": m["d"], "count": len(nt),
+                "shards": buf.written, "complete": True, "labels": sorted(NEXT_TOKEN_LABELS), "corpus_count": len(store),
+                "seconds": round(time.time() - t0, 2)}
+        write_json(folder/"meta.json", meta)                   # last: a folder with a complete meta.json is finished
+        metas[str(folder)] = meta
+    return metas
+
+def load_contexts(folder:str|Path) -> tuple[ActivationStore, dict]:
+    "A labelled-context store and its contexts.json (kind, labels, concept names; texts for templates)."
+    folder = Path(folder)
+    return ActivationStore(folder), json.loads((folder/"contexts.json").read_text())
+
+# %% ../nbs/07_activations.ipynb #b7cbf667
+def membership_counts(hierarchy, tokens:Iterable[int], names:Iterable[str]) -> dict[str, int]:
+    "Contexts per named concept, counted by membership: a context counts for every concept whose tokens hold its token."
+    from collections import Counter
+    cnt = Counter(int(t) for t in tokens)
+    return {n: sum(cnt[t] for t in hierarchy[n].token_ids) for n in names}
+
+def context_summary(
+    folder:str|Path,      # a context store (next-token or template)
+    hierarchy,
+    parents:list[str],    # concepts to count contexts for by name (the teacher's parents)
+) -> dict:
+    "Contexts, concepts with contexts, ambiguous share, and contexts per named parent (so one with none shows up by name)."
+    store, info = load_contexts(folder)
+    key = "next_token" if "next_token" in store.meta.get("labels", []) else "token_ids"
+    lab = store.load([key, "concept", "ambiguous"]) if len(store) else {key: torch.zeros(0, dtype=torch.long),
+                                                                         "concept": torch.zeros(0), "ambiguous": torch.zeros(0)}
+    per = membership_counts(hierarchy, lab[key].tolist(), parents)
+    return {"kind": info.get("kind", "word"), "contexts": len(store), "concepts_with_contexts": len(set(lab["concept"].tolist())),
+            "ambiguous_share": float(lab["ambiguous"].double().mean()) if len(store) else float("nan"),
+            "per_parent": per, "parents_without_contexts": [p for p, n in per.items() if n == 0]}
 
 # %% ../nbs/07_activations.ipynb #17a7ddc4
 def to_saelens_cache(
@@ -448,38 +608,72 @@ def capture_corpus(
     if store.normalizer.kind != a.normalize: store.set_normalization(a.normalize)
     return {**store.meta, "shards": len(store.meta["shards"])}
 
-def capture_contexts(
-    model, cfg, out:str|Path, progress:bool=True, batch_size:int=64,
-) -> dict:
-    "Labelled train and test contexts from `<out>/phase1/concepts.json` into `<out>/contexts/{split}/`."
+def _phase1_hierarchy(out:Path, what:str):
     from polytope_hsae.concepts import ConceptHierarchy
     path = Path(out)/"phase1"/"concepts.json"
-    if not path.exists(): raise FileNotFoundError(f"no {path}: the labelled contexts need Phase 1's hierarchy; run: polytope-hsae teacher --out {out}")
-    hier = ConceptHierarchy.load(path)
+    if not path.exists(): raise FileNotFoundError(f"no {path}: {what} need Phase 1's hierarchy; run: polytope-hsae teacher --out {out}")
+    return ConceptHierarchy.load(path)
+
+def capture_next_token_contexts(
+    cfg, out:str|Path,
+    parents:list[str]|None=None,   # concepts to count contexts for by name in the summary (the teacher's parents)
+    folder:str="contexts",         # under `out`: {train,test}/ go here
+) -> dict:
+    "Corpus positions labelled by their next token's concept into `<out>/contexts/{train,test}/` (no model forward; finished folders are kept)."
+    out, a = Path(out), cfg.activations
+    hier = _phase1_hierarchy(out, "next-token contexts")
+    store = ActivationStore(out/"activations")
+    settings = {"seed": cfg.seed, "per_concept_cap": a.next_token_contexts_per_concept, "corpus_count": len(store), "n_concepts": len(hier)}
+    todo = {}
+    for split in ("train", "test"):
+        f = out/folder/split
+        meta = json.loads((f/"meta.json").read_text()) if (f/"meta.json").exists() else {}
+        if meta and not str(meta.get("source", "")).startswith("next_token"):
+            raise ActivationError(f"{f} holds contexts of another kind (source {meta.get('source')!r}: current-word templates of an earlier "
+                                  f"version?); next-token contexts go to {out/folder}, templates to {out/'contexts_word'}. "
+                                  f"Move or delete {out/folder}, then re-run")
+        if meta.get("complete") and (f/"contexts.json").exists():
+            if meta.get("settings") == settings: continue
+            differ = {k: (meta["settings"].get(k), v) for k, v in settings.items() if meta["settings"].get(k) != v}
+            raise ActivationError(f"{f} holds next-token contexts with other settings {differ} (stored, asked); delete {out/folder} to rebuild them")
+        todo[f] = next_token_contexts(store, hier, split, a.next_token_contexts_per_concept, seed=cfg.seed)
+    if todo: save_next_token_contexts(store, todo, hier, settings)
+    return {**{s: context_summary(out/folder/s, hier, parents or []) for s in ("train", "test")}, "rebuilt": sorted(f.name for f in todo)}
+
+# %% ../nbs/07_activations.ipynb #89f0ba63
+def capture_contexts(
+    model, cfg, out:str|Path, progress:bool=True, batch_size:int=64,
+    folder:str="contexts_word",   # under `out`: the template contexts' {train,test}/ go here
+) -> dict:
+    "Current-word template contexts (the reported variant) from `<out>/phase1/concepts.json` into `<out>/contexts_word/{split}/`."
+    hier = _phase1_hierarchy(Path(out), "the template contexts")
     a, result = cfg.activations, {}
     for split in ("train", "test"):
         lc = labelled_contexts(hier, model.tokenizer, split, a.contexts_per_concept, seed=cfg.seed)
-        folder = Path(out)/"contexts"/split
-        meta = capture(model, context_items(lc, model.tokenizer, batch_size), folder, hook=cfg.model.hook,
+        f = Path(out)/folder/split
+        meta = capture(model, context_items(lc, model.tokenizer, batch_size), f, hook=cfg.model.hook,
                        shard_tokens=a.shard_tokens, compute_dtype=a.compute_dtype, source=f"contexts/{split}",
                        settings={"seed": cfg.seed, "per_concept": a.contexts_per_concept, "n_concepts": len(hier)},
                        total=len(lc), progress=progress, model_name=cfg.model.name)
-        write_json(folder/"contexts.json", {"concept_names": hier.names, **asdict(lc)})
+        write_json(f/"contexts.json", {"kind": "word", "concept_names": hier.names, **asdict(lc)})
         result[split] = {"contexts": len(lc), "concepts_with_contexts": len(set(lc.concepts)),
                          "ambiguous": int(sum(lc.ambiguous)), "seconds": meta["seconds"]}
     return result
 
-def load_contexts(folder:str|Path) -> tuple[ActivationStore, dict]:
-    "A labelled-context store and its contexts.json (texts, labels, concept names)."
-    folder = Path(folder)
-    return ActivationStore(folder), json.loads((folder/"contexts.json").read_text())
-
 def run_activations(ctx) -> dict:
-    "The pipeline's activations phase: corpus capture, then labelled contexts (both resumable)."
+    "The pipeline's activations phase: corpus capture, next-token contexts, and (activations.word_contexts) template contexts; all resumable."
+    from polytope_hsae.hsae import teacher_parents
     t0 = time.time()
     corpus = capture_corpus(ctx.model, ctx.cfg, ctx.out)
     t1 = time.time()
-    contexts = capture_contexts(ctx.model, ctx.cfg, ctx.out)
+    hier = _phase1_hierarchy(Path(ctx.out), "the contexts")
+    parents = teacher_parents(hier, ctx.cfg.hsae.n_parents)
+    contexts, t2 = capture_next_token_contexts(ctx.cfg, ctx.out, parents), time.time()
+    word = None
+    if ctx.cfg.activations.word_contexts:
+        capture_contexts(ctx.model, ctx.cfg, ctx.out)
+        word = {s: context_summary(Path(ctx.out)/"contexts_word"/s, hier, parents) for s in ("train", "test")}
     return {"corpus": {k: corpus[k] for k in ("hook", "d", "count", "shards", "store_dtype", "normalize") if k in corpus},
-            "corpus_seconds": round(t1 - t0, 1), "contexts": contexts, "contexts_seconds": round(time.time() - t1, 1),
+            "corpus_seconds": round(t1 - t0, 1), "contexts": contexts, "contexts_seconds": round(t2 - t1, 1),
+            "contexts_word": word, "contexts_word_seconds": round(time.time() - t2, 1) if word else 0.0,
             "corpus_tokens_per_s": round(corpus["count"] / max(corpus["seconds"], 1e-9), 1)}

@@ -65,11 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
                        description="Capture activations at model.hook: the text corpus into <out>/activations/ and concept-labelled "
                                    "contexts into <out>/contexts/{train,test}/. Resumes an interrupted capture.")
     add_phase_args(a, "recapture from scratch even if complete")
-    tr = sub.add_parser("train", help="Phase 2 (baseline) or Phase 3 (teacher) H-SAEs, one per seed (runs earlier phases if needed)",
-                        description="Train H-SAEs on <out>/activations/: --phase baseline writes <out>/phase2/, --phase teacher "
-                                    "<out>/phase3/. Resumes from checkpoints; --force retrains from scratch.")
+    tr = sub.add_parser("train", help="Phase 2 (baseline) or Phase 3 (teacher) H-SAEs, or the flat baselines, one per seed (runs earlier phases if needed)",
+                        description="Train on <out>/activations/: --phase baseline writes <out>/phase2/, --phase teacher "
+                                    "<out>/phase3/, --phase flat <out>/baselines/ (TopK and SAELens Matryoshka BatchTopK). "
+                                    "Resumes from checkpoints; --force retrains from scratch.")
     add_phase_args(tr, "retrain from scratch even if complete")
-    tr.add_argument("--phase", choices=["baseline", "teacher"], required=True)
+    tr.add_argument("--phase", choices=["baseline", "teacher", "flat"], required=True)
     st = sub.add_parser("steer", help="steering phase: teacher vectors and H-SAE parent latents (runs earlier phases if needed)",
                         description="Steer the model with the teacher's parent vectors and child deltas and with the H-SAEs' parent "
                                     "latents; writes <out>/phase4/steering.json.")
@@ -122,7 +123,7 @@ def main(argv:list[str]|None=None) -> int:
         elif args.command == "activations":
             pipeline.run(cfg, out, force=["activations"] if args.force else [], only=["phase1", "activations"])
         elif args.command == "train":
-            phase = {"baseline": "phase2", "teacher": "phase3"}[args.phase]
+            phase = {"baseline": "phase2", "teacher": "phase3", "flat": "baselines"}[args.phase]
             pipeline.run(cfg, out, force=[phase] if args.force else [], only=["phase1", "activations", phase])
         elif args.command == "rkcnn":
             need = ["setup", "phase1", "rkcnn"] if cfg.rkcnn.score_method == "knn" else ["setup", "rkcnn"]   # knn: concept labels from Phase 1

@@ -91,10 +91,14 @@ class ActivationsConfig:
     shard_tokens: int = 50_000     # activations per shard on disk
     compute_dtype: Literal["float32", "bfloat16"] = "float32"
     normalize: Literal["none", "fixed", "unit"] = "none"
-    contexts_per_concept: int = 8  # labelled contexts per concept token
+    contexts_per_concept: int = 8  # current-word template contexts per concept token (the reported variant)
+    next_token_contexts_per_concept: int = 400  # cap on corpus positions labelled by their next token, per owning concept (0: no cap)
+    word_contexts: bool = True     # also capture the current-word template contexts (reported beside the next-token ones)
     def __post_init__(self):
         for k in ("n_tokens", "seq_len", "batch_size", "shard_tokens", "contexts_per_concept"):
             _check(getattr(self, k) > 0, f"activations.{k}", f"must be > 0, got {getattr(self, k)}")
+        _check(self.next_token_contexts_per_concept >= 0, "activations.next_token_contexts_per_concept",
+               f"must be >= 0 (0: no cap), got {self.next_token_contexts_per_concept}")
 
 @dataclass
 class HSAEConfig:
@@ -118,6 +122,7 @@ class HSAEConfig:
     parent_threshold: float = 0.0
     init: Literal["random", "teacher", "rkcnn"] = "random"   # rkcnn: parents seeded with RkCNN-mined directions (14_rkcnn)
     init_fraction: float = 1.0              # share of parents seeded when init="rkcnn"
+    space: Literal["residual", "causal"] = "residual"   # causal: train on l = Cov^{1/2}(λ − mean), teacher = g-space ℓ̄ (final-layer hook only)
     def __post_init__(self):
         for k in ("n_parents", "topk_parent", "subspace_dim", "atoms_per_subspace"):
             _check(getattr(self, k) > 0, f"hsae.{k}", f"must be > 0, got {getattr(self, k)}")
@@ -139,6 +144,7 @@ class TrainingConfig:
     log_every: int = 50
     checkpoint_every: int = 500
     resample_every: int = 0        # re-seed dead latents every N steps (0: off); same for baseline and teacher
+    b_dec_init: Literal["mean", "geometric_median", "zeros"] = "mean"   # decoder bias at start, for every SAE and H-SAE
     def __post_init__(self):
         _check(len(self.seeds) >= 1, "training.seeds", "give at least one seed")
         _check(self.lr > 0, "training.lr", f"must be > 0, got {self.lr}")
@@ -154,7 +160,16 @@ class EvalConfig:
     leakage_reduction: float = 0.20         # target: leakage -20 %
     steering_leakage_reduction: float = 0.20
     ev_tolerance: float = 0.05              # target: EV within 5 %
-    ablations: list[str] = field(default_factory=lambda: ["euclidean_teacher", "topk2", "no_teacher_init", "no_causal_ortho", "rkcnn_parents"])
+    ablations: list[str] = field(default_factory=lambda: ["euclidean_teacher", "moe_top1", "no_teacher_init", "no_causal_ortho", "rkcnn_parents"])
+    ablation_seeds: list[int] = field(default_factory=list)   # seeds of the ablations (empty: training.seeds)
+    baselines: list[str] = field(default_factory=lambda: ["topk", "matryoshka"])   # the field's flat SAEs, matched in latents and L0
+    absorption_cos: float = 0.5             # absorption: another latent fires whose decoder has causal |cos| ≥ this with the parent direction
+    probe_max_iter: int = 200               # logistic-regression probe per parent concept (the AUC ceiling; 0: no probe)
+    probe_c: float = 1e-3                   # its inverse L2 strength (1e-3: 3× faster than 1 and a higher AUC on the embedded model)
+    def __post_init__(self):
+        bad = [b for b in self.baselines if b not in ("topk", "matryoshka")]
+        _check(not bad, "eval.baselines", f"unknown baseline(s) {bad}; allowed: ['topk', 'matryoshka']")
+        _check(0 < self.absorption_cos < 1, "eval.absorption_cos", f"must be in (0, 1), got {self.absorption_cos}")
 
 @dataclass
 class SteeringConfig:
@@ -242,6 +257,13 @@ class ExperimentConfig:
     steering: SteeringConfig = field(default_factory=SteeringConfig)
     rkcnn: RkCNNConfig = field(default_factory=RkCNNConfig)
     ception: CeptionConfig = field(default_factory=CeptionConfig)
+
+    def __post_init__(self):
+        if self.hsae.space == "causal":       # l = (λ − μ) Cov^{1/2} pairs λ with the unembedding: the final layer, raw
+            _check(self.model.hook in (None, "ln_final.hook_normalized"), "hsae.space",
+                   f"'causal' needs the final-layer λ hook (model.hook: null), got model.hook={self.model.hook!r}; use space: residual")
+            _check(self.activations.normalize == "none", "hsae.space",
+                   f"'causal' maps raw λ; set activations.normalize: none (got {self.activations.normalize!r})")
 
     def to_dict(self) -> dict: return asdict(self)
 

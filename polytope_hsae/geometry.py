@@ -14,7 +14,7 @@ from torch import Tensor
 from jaxtyping import Float
 
 # %% auto #0
-__all__ = ['Space', 'CausalGeometry']
+__all__ = ['Space', 'CausalGeometry', 'SpaceMismatchError', 'InputSpace', 'space_of', 'check_space']
 
 # %% ../nbs/03_whitening.ipynb #f69582bf
 Space = Literal["g", "gamma", "lambda"]
@@ -102,3 +102,62 @@ class CausalGeometry:
         "Rebuild from `tensors()` (e.g. read back from `teacher.safetensors`)."
         s, Q = torch.linalg.eigh(t["cov"].to(torch.float64))
         return cls(t["gamma_mean"], t["cov"], s, Q, t["sqrt_cov"], t["inv_sqrt_cov"])
+
+# %% ../nbs/03_whitening.ipynb #1c953e01
+class SpaceMismatchError(ValueError):
+    "A model trained in one input space used as if trained in the other."
+
+@dataclass
+class InputSpace:
+    "Where an SAE's inputs live: `residual` (the hook's λ as it is) or `causal` (l = (λ − μ) Cov^{1/2}, final-layer λ only)."
+    name: Literal["residual", "causal"] = "residual"
+    mean: Float[Tensor, "d"]|None = None           # μ, the training mean of λ (causal)
+    sqrt_cov: Float[Tensor, "d d"]|None = None     # Cov(γ)^{1/2} (causal)
+    inv_sqrt_cov: Float[Tensor, "d d"]|None = None # Cov(γ)^{-1/2} (causal)
+
+    def __post_init__(self):
+        if self.name not in ("residual", "causal"): raise ValueError(f"unknown input space {self.name!r}; use 'residual' or 'causal'")
+        if self.name == "causal" and any(t is None for t in (self.mean, self.sqrt_cov, self.inv_sqrt_cov)):
+            raise ValueError("a causal InputSpace needs mean, sqrt_cov and inv_sqrt_cov (InputSpace.causal(mean, teacher_tensors))")
+
+    @classmethod
+    def causal(cls, mean:Float[Tensor, "d"], geometry:dict[str, Tensor]|CausalGeometry) -> "InputSpace":
+        "Causal coordinates around `mean`, from a `CausalGeometry` or the teacher tensors (`sqrt_cov`, `inv_sqrt_cov`)."
+        t = geometry.tensors() if isinstance(geometry, CausalGeometry) else geometry
+        if mean.shape[-1] != t["sqrt_cov"].shape[0]:
+            raise ValueError(f"mean has d={mean.shape[-1]} but Cov is {tuple(t['sqrt_cov'].shape)}: λ and γ of different models or hooks")
+        return cls("causal", mean.double(), t["sqrt_cov"].double(), t["inv_sqrt_cov"].double())
+
+    def _m(self, M:Tensor, like:Tensor) -> Tensor: return M.to(like.device, like.dtype)
+    def to_model(self, x:Float[Tensor, "... d"]) -> Float[Tensor, "... d"]:
+        "Activations λ → the model's inputs (l = (λ − μ) Cov^{1/2} when causal), in x's dtype."
+        if self.name == "residual": return x
+        return (x - self._m(self.mean, x)) @ self._m(self.sqrt_cov, x)
+    def to_residual(self, y:Float[Tensor, "... d"]) -> Float[Tensor, "... d"]:
+        "The model's outputs (e.g. reconstructions) → λ (l Cov^{-1/2} + μ when causal)."
+        if self.name == "residual": return y
+        return y @ self._m(self.inv_sqrt_cov, y) + self._m(self.mean, y)
+    def directions_to_residual(self, V:Float[Tensor, "... d"]) -> Float[Tensor, "... d"]:
+        "Directions (decoder rows, teacher vectors) in the model's space → λ-space (V Cov^{-1/2}; no mean)."
+        return V if self.name == "residual" else V @ self._m(self.inv_sqrt_cov, V)
+    def directions_to_model(self, V:Float[Tensor, "... d"]) -> Float[Tensor, "... d"]:
+        "λ-space directions → the model's space (λ̄ Cov^{1/2}: a teacher's λ̄ becomes its g-space ℓ̄)."
+        return V if self.name == "residual" else V @ self._m(self.sqrt_cov, V)
+    def tensors(self) -> dict[str, Tensor]:
+        "What to save to rebuild it (nothing for `residual`)."
+        return {} if self.name == "residual" else {"mean": self.mean, "sqrt_cov": self.sqrt_cov, "inv_sqrt_cov": self.inv_sqrt_cov}
+
+def space_of(model) -> str:
+    "The input space a model records: `cfg.space` (our SAE / H-SAE) or SAELens metadata `space`; 'residual' if none."
+    if getattr(model, "reads_residual", False): return "residual"     # a causal model wrapped to read λ (training.InResidual)
+    cfg = getattr(model, "cfg", None)
+    s = getattr(cfg, "space", None) or getattr(getattr(cfg, "metadata", None), "space", None)
+    return s or "residual"
+
+def check_space(model, space:InputSpace):
+    "Refuse to use a model in a space other than the one it was trained in, naming both."
+    trained = space_of(model)
+    if trained != space.name:
+        raise SpaceMismatchError(f"this model was trained in {trained!r} space but is being used as {space.name!r}: pass the run's "
+                                 f"{trained} InputSpace (training.run_space) so its inputs and reconstructions are mapped correctly")
+

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 from jaxtyping import Float, Int
 
 from .config import HSAEConfig
+from .geometry import InputSpace, check_space
 from .sae import save_sae, load_sae_files
 
 # %% auto #0
@@ -328,8 +329,11 @@ def init_from_teacher(
     tensors:dict[str, Tensor],        # phase1/teacher.safetensors (validation.load_teacher)
     hierarchy,                        # the matching concepts.json hierarchy
     min_children:int=2,
+    space:InputSpace|None=None,       # the H-SAE's input space (None: residual); causal maps λ̄ to l-space, where it is ℓ̄
 ) -> dict:
-    "Seed parents, child subspaces and child atoms from the teacher's λ-space vectors; returns (and stores) the concept → latent map."
+    "Seed parents, child subspaces and child atoms from the teacher's vectors in the H-SAE's space; returns (and stores) the concept → latent map."
+    space = space or InputSpace()
+    check_space(hsae, space)
     V = tensors["concept_vectors_lambda"].double()
     if V.shape[0] != len(hierarchy):
         raise ValueError(f"the teacher has {V.shape[0]} concept vectors but concepts.json lists {len(hierarchy)}: "
@@ -337,6 +341,7 @@ def init_from_teacher(
     if V.shape[1] != hsae.d_in:
         raise ValueError(f"teacher vectors have d={V.shape[1]} (model {hierarchy.model!r}) but the H-SAE has d_in={hsae.d_in} "
                          f"(hook {hsae.hook_name or '?'}): use the teacher of the model and λ hook the H-SAE is trained on")
+    V = space.directions_to_model(V)                                       # λ̄ (residual) or ℓ̄ = λ̄ Cov^{1/2} (causal)
     c = hsae.cfg
     s, a = c.subspace_dim, c.atoms_per_subspace
     g = torch.Generator().manual_seed(hsae.seed + 1)
@@ -344,7 +349,7 @@ def init_from_teacher(
     if not parents: raise ValueError(f"no concept in the hierarchy has {min_children}+ children; nothing to seed parents with")
     dt = hsae.W_enc_parent.dtype
     mapping = {"parents": {}, "atoms": {}, "n_teacher_parents": len(parents), "n_parents": c.n_parents,
-               "space": "lambda", "min_children": min_children}
+               "space": "lambda" if space.name == "residual" else "causal", "min_children": min_children}
     for i, p in enumerate(parents):
         u = V[hierarchy.index(p)]; u = u / u.norm()
         kids = sorted(hierarchy.children(p), key=lambda k: (-len(hierarchy[k].token_ids), k))

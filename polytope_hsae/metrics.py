@@ -18,9 +18,11 @@ from jaxtyping import Bool, Float, Int
 
 # %% auto #0
 __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'FiringCounter', 'hsae_usage', 'spliced_loss',
-           'store_reconstructor', 'concept_relations', 'f1_matrix', 'match_latents', 'concept_scores', 'ContextSet',
-           'encode_all', 'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict', 'eval_token_batches',
-           'eval_activations', 'evaluate_model', 'flat_metrics', 'run_inputs', 'run_phase4']
+           'store_reconstructor', 'concept_relations', 'membership_relations', 'f1_matrix', 'match_latents',
+           'concept_scores', 'ContextSet', 'causal_cosine', 'teacher_directions', 'absorption_scores', 'auc',
+           'concept_direction_aucs', 'encode_all', 'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict',
+           'eval_token_batches', 'eval_activations', 'evaluate_model', 'flat_metrics', 'run_inputs',
+           'word_context_sets', 'run_concept_aucs', 'run_phase4']
 
 # %% ../nbs/11_metrics.ipynb #14beafbd
 def explained_variance(
@@ -145,32 +147,64 @@ def concept_relations(hierarchy) -> Int[Tensor, "C C"]:
         R[c, inside[c]] = RELATIONS.index("own")
     return R
 
+# %% ../nbs/11_metrics.ipynb #9371c848
+def membership_relations(
+    hierarchy,                     # ConceptHierarchy with its token sets
+    token_ids:Int[Tensor, "n"],    # each context's labelling token (next token, or the template's word)
+) -> tuple[Int[Tensor, "n"], Int[Tensor, "C U"]]:
+    "(each context's column among the unique tokens, R[c, u] = index in `RELATIONS` of token u seen from concept c) by membership."
+    uniq, cols = torch.unique(token_ids.long(), return_inverse=True)
+    at = {t: j for j, t in enumerate(uniq.tolist())}
+    C, U = len(hierarchy), len(uniq)
+    M = torch.zeros(C, U, dtype=torch.bool)                       # M[c, u]: u ∈ tokens(c)
+    for c, con in enumerate(hierarchy.concepts):
+        js = [at[t] for t in con.token_ids if t in at]
+        if js: M[c, js] = True
+    parent = [hierarchy.index(c.parent) if c.parent is not None else -1 for c in hierarchy.concepts]
+    below = torch.zeros_like(M)                                   # below[p, u]: u is in a child of p
+    for c, p in enumerate(parent):
+        if p >= 0: below[p] |= M[c]
+    sense = M & ~below                                            # the deepest concepts holding u
+    up, sib = torch.zeros_like(M), torch.zeros_like(M)
+    for c, p in enumerate(parent):                                # parents come before their children
+        if p >= 0: up[c], sib[c] = up[p] | sense[p], below[p] & ~M[c]
+    R = torch.full((C, U), RELATIONS.index("other"), dtype=torch.int8)
+    R[up] = RELATIONS.index("ancestor"); R[sib] = RELATIONS.index("sibling"); R[M] = RELATIONS.index("own")
+    return cols, R
+
 # %% ../nbs/11_metrics.ipynb #f4499751
 def _masks(R:Tensor, concepts:Tensor, owners:Tensor, keep:Tensor) -> dict[str, Tensor]:
     rel = R[concepts][:, owners]                          # [k, n]
     return {r: (rel == i) & keep for i, r in enumerate(RELATIONS)}
 
 def f1_matrix(
-    codes:Float[Tensor, "n L"], owners:Int[Tensor, "n"], R:Int[Tensor, "C C"], concepts:Int[Tensor, "k"],
+    codes:Float[Tensor, "n L"],
+    owners:Int[Tensor, "n"],          # each context's column of R (membership: `ContextSet.relations`; single owner: its row)
+    R:Int[Tensor, "C K"],             # R[c, column] = index in RELATIONS (`membership_relations` or `concept_relations`)
+    concepts:Int[Tensor, "k"],
     candidates:Int[Tensor, "m"]|None=None, keep:Bool[Tensor, "n"]|None=None,
+    chunk:int=256,                    # concepts per block (bounds the [k, n] masks)
 ) -> Float[Tensor, "k m"]:
     "F1 of 'latent fires ⇔ own context' for every (concept, candidate latent); ancestor contexts never count."
     if codes.shape[0] != owners.shape[0]: raise ValueError(f"{codes.shape[0]} code rows but {owners.shape[0]} context labels")
     cand = torch.arange(codes.shape[1]) if candidates is None else candidates
     keep = torch.ones(len(owners), dtype=torch.bool) if keep is None else keep
-    F = (codes[:, cand] > 0).double()
-    m = _masks(R, concepts, owners, keep)
-    own, scored = m["own"].double(), (m["own"] | m["sibling"] | m["other"]).double()
-    tp, fired = own @ F, scored @ F                       # [k, m]: own firings, firings on scored contexts
-    return 2 * tp / (fired + own.sum(1, keepdim=True)).clamp_min(1e-12)
+    F = (codes[:, cand] > 0).float()                      # counts in float32 are exact below 2^24 contexts, and 4-8× faster
+    out = []
+    for s in range(0, len(concepts), chunk):
+        m = _masks(R, concepts[s : s + chunk], owners, keep)
+        own, scored = m["own"].float(), (m["own"] | m["sibling"] | m["other"]).float()
+        tp, fired = (own @ F).double(), (scored @ F).double()   # [k, m]: own firings, firings on scored contexts
+        out.append(2 * tp / (fired + own.sum(1, keepdim=True)).clamp_min(1e-12))
+    return torch.cat(out) if out else torch.zeros(0, len(cand), dtype=torch.float64)
 
 def match_latents(
     codes:Float[Tensor, "n L"],      # latent activations on the (train) contexts
-    owners:Int[Tensor, "n"],         # owning concept row of each context
-    R:Int[Tensor, "C C"],            # `concept_relations(hierarchy)`
+    owners:Int[Tensor, "n"],         # each context's column of R
+    R:Int[Tensor, "C K"],            # relations (`ContextSet.relations`, or `concept_relations` with owner rows)
     concepts:Int[Tensor, "k"],       # concept rows to match
     candidates:Int[Tensor, "m"]|None=None,  # latent indices allowed (None: all)
-    keep:Bool[Tensor, "n"]|None=None,       # contexts to use (e.g. not ambiguous)
+    keep:Bool[Tensor, "n"]|None=None,       # contexts to use
 ) -> tuple[Int[Tensor, "k"], Float[Tensor, "k"]]:
     "Each concept's best latent by F1 of 'fires ⇔ own context' (ancestor contexts ignored), and that F1."
     cand = torch.arange(codes.shape[1]) if candidates is None else candidates
@@ -181,8 +215,8 @@ def match_latents(
 
 def concept_scores(
     codes:Float[Tensor, "n L"],      # latent activations on the (test) contexts
-    owners:Int[Tensor, "n"],
-    R:Int[Tensor, "C C"],
+    owners:Int[Tensor, "n"],         # each context's column of R
+    R:Int[Tensor, "C K"],
     concepts:Int[Tensor, "k"],
     latents:Int[Tensor, "k"],        # the matched latent of each concept
     keep:Bool[Tensor, "n"]|None=None,
@@ -200,27 +234,152 @@ def concept_scores(
             "f1": rate(2 * hit["own"], fired + cnt["own"]),
             "n_own": cnt["own"], "n_sibling": cnt["sibling"], "n_other": cnt["other"], "n_fired": fired}
 
-# %% ../nbs/11_metrics.ipynb #989bc80e
+# %% ../nbs/11_metrics.ipynb #b7bf7d12
 @dataclass
 class ContextSet:
     "Activations and labels of one split of labelled contexts."
     x: Float[Tensor, "n d"]
-    owners: Int[Tensor, "n"]
-    ambiguous: Bool[Tensor, "n"]
+    owners: Int[Tensor, "n"]                    # row of the deepest concept holding the labelling token (a single owner)
+    ambiguous: Bool[Tensor, "n"]                # that token also sits in another branch of the tree
+    token_ids: Int[Tensor, "n"]|None = None     # the labelling token: next token (next-token contexts) or the word (templates)
+    kind: str = ""                              # 'next_token' or 'word' (contexts.json)
 
     @classmethod
     def from_store(cls, folder, normalizer=None) -> "ContextSet":
-        "Load `<out>/contexts/<split>` (normalised like the SAE's training data when `normalizer` is given)."
+        "Load `<out>/contexts/<split>` (or `contexts_word/<split>`), normalised like the SAE's training data when `normalizer` is given."
         from polytope_hsae.activations import load_contexts
-        store, _ = load_contexts(folder)
-        d = store.load(["activations", "norms", "concept", "ambiguous"])
+        store, info = load_contexts(folder)
+        key = "next_token" if "next_token" in store.meta.get("labels", []) else "token_ids"
+        kind = info.get("kind", "word")
+        if len(store) == 0:
+            none = torch.zeros(0, dtype=torch.long)
+            return cls(torch.zeros(0, store.d), none, none.bool(), none, kind)
+        d = store.load(["activations", "norms", "concept", "ambiguous", key])
         x = d["activations"].float()
         if normalizer is not None: x = normalizer(x, d["norms"].float())
-        return cls(x, d["concept"].long(), d["ambiguous"].bool())
+        return cls(x, d["concept"].long(), d["ambiguous"].bool(), d[key].long(), kind)
 
-    def keep(self, include_ambiguous:bool=False) -> Bool[Tensor, "n"]:
+    def keep(self, include_ambiguous:bool=True) -> Bool[Tensor, "n"]:
+        "Contexts to score: all (membership handles tokens in two branches), or only those in one branch."
         return torch.ones_like(self.ambiguous) if include_ambiguous else ~self.ambiguous
 
+    def relations(self, hierarchy, rule:str="membership", R:Tensor|None=None) -> tuple[Int[Tensor, "n"], Int[Tensor, "C K"]]:
+        "(each context's column, R) for `f1_matrix` & co: by token membership, or by the single owner (`rule='owner'`)."
+        if rule == "owner": return self.owners, concept_relations(hierarchy) if R is None else R
+        if rule != "membership": raise ValueError(f"unknown rule {rule!r}; use 'membership' or 'owner'")
+        if self.token_ids is None:
+            raise ValueError("these contexts carry no token_ids, so their concept memberships are unknown; pass token_ids= "
+                             "(ContextSet.from_store does) or use rule='owner'")
+        return membership_relations(hierarchy, self.token_ids)
+
+# %% ../nbs/11_metrics.ipynb #ff887391
+def causal_cosine(
+    U:Float[Tensor, "a d"], V:Float[Tensor, "b d"],
+    cov:Float[Tensor, "d d"]|None=None,   # Cov(γ) for λ-space vectors; None: plain cosine (causal coordinates l, or g-space)
+) -> Float[Tensor, "a b"]:
+    "Cosines under the causal inner product uᵀ Cov v (plain cosines when `cov` is None), in float64."
+    U, V = U.double(), V.double()
+    CU, CV = (U, V) if cov is None else (U @ cov.double(), V @ cov.double())
+    nu, nv = (U * CU).sum(-1).clamp_min(1e-300).sqrt(), (V * CV).sum(-1).clamp_min(1e-300).sqrt()
+    return (U @ CV.T) / nu[:, None] / nv[None]
+
+def teacher_directions(
+    tensors:dict[str, Tensor],   # teacher tensors (`validation.load_teacher`)
+    rows:Int[Tensor, "k"],       # concept rows
+    space:str="residual",        # the model's input space: 'residual' (λ) or 'causal' (l = (λ − μ) Cov^{1/2})
+) -> tuple[Float[Tensor, "k d"], Tensor|None]:
+    "The concepts' teacher directions in a model's space, and the Cov that makes cosines causal there (None: plain cosines)."
+    if space == "residual": return tensors["concept_vectors_lambda"][rows].double(), tensors["cov"].double()
+    if space == "causal": return tensors["concept_vectors_g"][rows].double(), None
+    raise ValueError(f"unknown space {space!r}; use 'residual' or 'causal'")
+
+def absorption_scores(
+    codes:Float[Tensor, "n L"],           # latent activations on the (test) contexts
+    own:Bool[Tensor, "k n"],              # own contexts of each concept (e.g. `_masks(...)["own"]`)
+    latents:Int[Tensor, "k"],             # each concept's matched latent
+    decoder:Float[Tensor, "L d"],         # decoder rows in the model's space (`W_dec`)
+    directions:Float[Tensor, "k d"],      # teacher directions in the same space (`teacher_directions`)
+    cov:Tensor|None=None,                 # as returned by `teacher_directions` (None: plain cosines)
+    threshold:float=0.5,                  # eval.absorption_cos
+) -> dict[str, Tensor]:
+    "Per concept: share of own contexts where the matched latent is silent but another latent aligned with the teacher direction fires."
+    aligned = causal_cosine(directions, decoder.detach(), cov).abs() >= threshold     # [k, L]
+    aligned[torch.arange(len(latents)), latents] = False
+    cols = aligned.any(0).nonzero()[:, 0]                                   # only latents aligned with some concept
+    other = (aligned[:, cols].float() @ (codes[:, cols] > 0).T.float()) > 0     # [k, n]
+    absorbed = own & ~(codes[:, latents] > 0).T & other
+    n_own, n_abs = own.sum(1), absorbed.sum(1)
+    return {"absorption": torch.where(n_own > 0, n_abs.double() / n_own.clamp_min(1), torch.nan),
+            "n_absorbed": n_abs, "n_aligned": aligned.sum(1)}
+
+# %% ../nbs/11_metrics.ipynb #03663bb5
+def auc(
+    scores:Float[Tensor, "n"],
+    positive:Bool[Tensor, "n"],
+) -> float:
+    "Area under the ROC curve of `scores` for positive vs negative rows (rank-based, ties count ½); NaN without both classes."
+    from sklearn.metrics import roc_auc_score
+    y = positive.bool().numpy()
+    if y.all() or not y.any(): return float("nan")
+    return float(roc_auc_score(y, scores.double().numpy()))
+
+def _probe_auc(x_tr, y_tr, x_te, y_te, max_iter:int, seed:int, C:float=1e-3) -> tuple[float, bool]:
+    "AUC on the test rows of a logistic regression on standardised features fitted on the train rows, and whether it converged."
+    import warnings
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+    probe = make_pipeline(StandardScaler(), LogisticRegression(C=C, max_iter=max_iter, random_state=seed))
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always", ConvergenceWarning)
+        probe.fit(x_tr.double().numpy(), y_tr.numpy())
+    converged = not any(issubclass(x.category, ConvergenceWarning) for x in w)
+    return auc(torch.as_tensor(probe.decision_function(x_te.double().numpy())), y_te), converged
+
+def concept_direction_aucs(
+    train_ctx:ContextSet, test_ctx:ContextSet,   # contexts with raw λ (ContextSet.from_store(folder), no normaliser)
+    hierarchy,
+    teacher_tensors:dict[str, Tensor],           # `validation.load_teacher`: concept_vectors_g, sqrt_cov
+    concepts:list[str],                          # concept names (e.g. `level_concepts(hierarchy, "parent", N)`)
+    min_contexts:int=3,                          # own test contexts a concept needs to be scored
+    max_iter:int=200,                            # eval.probe_max_iter
+    seed:int=0,
+    max_per_class:int=4000,                      # probe training rows per class (a seeded subsample above it)
+    probe:bool=True,                             # False: the teacher direction only
+    C:float=1e-3,                                # inverse L2 strength of the probe (eval.probe_c; 1e-3: faster and a higher AUC than 1 here)
+) -> dict:
+    "Per concept: AUC (own vs sibling + other, test split) of the teacher direction λ·Cov^{1/2}ℓ̄ and of a linear probe trained on the train split."
+    rows = torch.tensor([hierarchy.index(n) for n in concepts], dtype=torch.long)
+    if train_ctx.x.shape[1] != teacher_tensors["sqrt_cov"].shape[0]:
+        raise ValueError(f"contexts have d={train_ctx.x.shape[1]} but the teacher's Cov is {tuple(teacher_tensors['sqrt_cov'].shape)}")
+    def masks(ctx):
+        cols, R = ctx.relations(hierarchy)
+        m = _masks(R, rows, cols, ctx.keep())
+        return m["own"], m["sibling"] | m["other"]
+    pos_tr, neg_tr = masks(train_ctx); pos_te, neg_te = masks(test_ctx)
+    W = teacher_tensors["concept_vectors_g"][rows].double() @ teacher_tensors["sqrt_cov"].double()   # rows (Cov^{1/2} ℓ̄)ᵀ
+    S = test_ctx.x.double() @ W.T                                                                # [n_test, k]
+    rng = np.random.default_rng(seed)
+    sample = lambda idx: idx if len(idx) <= max_per_class else np.sort(rng.choice(idx, max_per_class, replace=False))
+    out, unscored = [], []
+    for i, name in enumerate(concepts):
+        r = {"concept": name, "n_own_test": int(pos_te[i].sum()), "n_other_test": int(neg_te[i].sum()),
+             "n_own_train": int(pos_tr[i].sum()), "n_other_train": int(neg_tr[i].sum()),
+             "teacher_auc": float("nan"), "probe_auc": float("nan")}
+        sel = pos_te[i] | neg_te[i]
+        if r["n_own_test"] < min_contexts or r["n_other_test"] == 0: unscored.append(name); out.append(r); continue
+        r["teacher_auc"] = auc(S[sel, i], pos_te[i][sel])
+        if probe and r["n_own_train"] >= min_contexts and r["n_other_train"] > 0:
+            tr = np.concatenate([sample(pos_tr[i].nonzero()[:, 0].numpy()), sample(neg_tr[i].nonzero()[:, 0].numpy())])
+            r["probe_auc"], r["probe_converged"] = _probe_auc(train_ctx.x[tr], pos_tr[i][tr], test_ctx.x[sel], pos_te[i][sel], max_iter, seed, C)
+        out.append(r)
+    med = lambda k: float(np.nanmedian([r[k] for r in out])) if any(not math.isnan(r[k]) for r in out) else float("nan")
+    return {"n_concepts": len(concepts), "n_scored": len(concepts) - len(unscored), "unscored": unscored,
+            "median_teacher_auc": med("teacher_auc"), "median_probe_auc": med("probe_auc"),
+            "min_contexts": min_contexts, "probe_max_iter": max_iter, "concepts": out}
+
+# %% ../nbs/11_metrics.ipynb #989bc80e
 @torch.no_grad()
 def encode_all(sae, x:Tensor, batch:int=4096) -> Tensor:
     "Codes of `x` in batches (an SAE's or H-SAE's `encode`)."
@@ -247,27 +406,46 @@ def concept_metrics(
     hierarchy,                    # the run's concepts.json hierarchy
     level:str="parent",           # 'parent' | 'child' (H-SAE) or 'flat'
     min_contexts:int=3,           # own test contexts a concept needs to be scored
-    include_ambiguous:bool=False,
-    R:Tensor|None=None,           # `concept_relations(hierarchy)`, if already computed
+    include_ambiguous:bool=True,  # False: drop contexts whose token sits in two branches
+    R:Tensor|None=None,           # `concept_relations(hierarchy)`, used only with rule='owner'
+    rule:str="membership",        # 'membership' (own for every concept holding the token) or 'owner' (the single deepest owner)
+    teacher:dict|None=None,       # teacher tensors (`validation.load_teacher`): adds absorption per concept
+    space:str|None=None,          # the SAE's input space, 'residual' or 'causal' (None: `geometry.space_of(sae)`)
+    absorption_cos:float=0.5,     # eval.absorption_cos
+    n_parents:int|None=None,      # a flat SAE scored on an H-SAE's parent / child concepts: that H-SAE's n_parents (all latents are candidates)
+    codes:tuple[Tensor, Tensor]|None=None,   # `encode_all(sae, train.x)`, `encode_all(sae, test.x)` if already computed
 ) -> dict:
-    "Match concepts to latents on `train`, score them on `test`; per-concept rows and means."
-    R = concept_relations(hierarchy) if R is None else R
+    "Match concepts to latents on `train`, score them on `test`; per-concept rows, means, and the concepts left unscored by name."
     n_par = getattr(sae, "n_parents", None)
-    names = level_concepts(hierarchy, level, n_par)
+    names = level_concepts(hierarchy, level, n_par or n_parents)
     d_sae = sae.d_sae if hasattr(sae, "d_sae") else sae.cfg.d_sae
-    cand = {"parent": torch.arange(n_par or 0), "child": torch.arange(n_par or 0, d_sae), "flat": None}[level]
+    if n_par is None: cand = None                           # a flat SAE: any latent may match a parent or a child concept
+    else: cand = {"parent": torch.arange(n_par), "child": torch.arange(n_par, d_sae), "flat": None}[level]
     rows = torch.tensor([hierarchy.index(n) for n in names], dtype=torch.long)
     k_tr, k_te = train.keep(include_ambiguous), test.keep(include_ambiguous)
-    latents, f1_train = match_latents(encode_all(sae, train.x), train.owners, R, rows, cand, k_tr)
-    s = concept_scores(encode_all(sae, test.x), test.owners, R, rows, latents, k_te)
+    (c_tr, R_tr), (c_te, R_te) = train.relations(hierarchy, rule, R), test.relations(hierarchy, rule, R)
+    codes_tr, codes_te = codes if codes is not None else (encode_all(sae, train.x), encode_all(sae, test.x))
+    latents, f1_train = match_latents(codes_tr, c_tr, R_tr, rows, cand, k_tr)
+    s = concept_scores(codes_te, c_te, R_te, rows, latents, k_te)
+    extra, keys = {}, ["purity", "coverage", "leakage", "sibling_leakage", "f1"]
+    if teacher is not None:
+        from polytope_hsae.geometry import space_of
+        space = space or space_of(sae)
+        dirs, cov = teacher_directions(teacher, rows, space)
+        own = _masks(R_te, rows, c_te, k_te)["own"]
+        s.update(absorption_scores(codes_te, own, latents, sae.W_dec.detach(), dirs, cov, absorption_cos))
+        keys.append("absorption"); extra = {"absorption_cos": absorption_cos, "space": space}
     ok = s["n_own"] >= min_contexts
     per = [{"concept": n, "latent": int(latents[i]), "f1_train": float(f1_train[i]),
             **{k: (float(v[i]) if v.dtype.is_floating_point else int(v[i])) for k, v in s.items()}}
            for i, n in enumerate(names) if ok[i]]
-    means = {k: _nanmean(s[k][ok]) for k in ("purity", "coverage", "leakage", "sibling_leakage", "f1")}
-    return {"level": level, "n_concepts": len(names), "n_scored": int(ok.sum()),
+    means = {k: _nanmean(s[k][ok]) for k in keys}
+    return {"level": level, "rule": rule, "n_concepts": len(names), "n_scored": int(ok.sum()),
+            "share_scored": float(ok.double().mean()) if len(names) else float("nan"),
+            "unscored": [n for i, n in enumerate(names) if not ok[i]],
             "n_undefined_purity": int(torch.isnan(s["purity"][ok]).sum()), "include_ambiguous": include_ambiguous,
-            "min_contexts": min_contexts, **means, "concepts": per}
+            "n_test_contexts": int(k_te.sum()), "ambiguous_share": float(test.ambiguous.double().mean()) if len(test.x) else float("nan"),
+            "min_contexts": min_contexts, **means, **extra, "concepts": per}
 
 # %% ../nbs/11_metrics.ipynb #403c9d20
 def mean_ci(values:Iterable[float], confidence:float=0.95) -> dict:
@@ -339,6 +517,11 @@ def evaluate_model(
     dead_window:int=10_000, min_contexts:int=3,
     lm=None, ce_batches:list[Tensor]|None=None, hook:str|None=None,   # for CE recovered / KL (skipped when lm is None)
     ce_reference:dict|None=None,           # an earlier `spliced_loss` on `ce_batches` (its zero-ablation pass is reused)
+    teacher:dict|None=None,                # teacher tensors: absorption per concept (`concept_metrics`)
+    space:str|None=None,                   # the SAE's input space for absorption (None: `geometry.space_of(sae)`)
+    absorption_cos:float=0.5,              # eval.absorption_cos
+    word:tuple[ContextSet, ContextSet]|None=None,   # the template contexts (train, test): levels reported as `word.<level>`
+    n_parents:int|None=None,               # flat SAEs: score them on the parent / child concepts of an H-SAE with this many parents
 ) -> dict:
     "Reconstruction, sparsity, usage, dead latents, CE recovered / KL and concept metrics of one model."
     xn = normalizer(x_eval, x_eval.norm(dim=-1))
@@ -346,37 +529,48 @@ def evaluate_model(
     x_hat = torch.cat([sae(xn[i:i + 4096].to(p.dtype)).float() for i in range(0, len(xn), 4096)])
     codes = encode_all(sae, xn)
     n_par = getattr(sae, "n_parents", None)
-    out = {"explained_variance": explained_variance(xn, x_hat), "mse": float((xn - x_hat).pow(2).sum(-1).mean()),
+    ev_space = "residual"
+    if getattr(sae, "reads_residual", False):          # a causal-space model seen from λ (training.InResidual): EV where it was trained
+        ev_space, xs, xs_hat = "causal", sae.space.to_model(xn), sae.space.to_model(x_hat)
+    else: xs, xs_hat = xn, x_hat
+    out = {"explained_variance": explained_variance(xs, xs_hat), "mse": float((xs - xs_hat).pow(2).sum(-1).mean()), "ev_space": ev_space,
+           **({"explained_variance_lambda": explained_variance(xn, x_hat)} if ev_space == "causal" else {}),
            **(hsae_usage(codes, n_par) if n_par else {"l0_total": l0(codes)}),
            "dead_fraction": float(FiringCounter(codes.shape[1]).update(codes[:dead_window]).dead().double().mean()),
            "dead_window_tokens": min(dead_window, len(codes))}
     if lm is not None and ce_batches:
         out.update(spliced_loss(lm, ce_batches, hook, store_reconstructor(sae, normalizer), reference=ce_reference))
-    levels = ("parent", "child") if n_par else ("flat",)
-    for lvl in levels:
-        m = concept_metrics(sae, train_ctx, test_ctx, hierarchy, lvl, min_contexts=min_contexts, R=R)
-        out[lvl] = {k: v for k, v in m.items() if k != "concepts"}
-        out[lvl]["concepts"] = m["concepts"]
+    levels = ("parent", "child") if n_par or n_parents else ("flat",)
+    sets = [("", train_ctx, test_ctx)] + ([("word.", *word)] if word is not None else [])
+    for prefix, tr, te in sets:
+        ctx_codes = (encode_all(sae, tr.x), encode_all(sae, te.x))          # once per context set, shared by the levels
+        for lvl in levels:
+            out[prefix + lvl] = concept_metrics(sae, tr, te, hierarchy, lvl, min_contexts=min_contexts, R=R, teacher=teacher,
+                                                space=space, absorption_cos=absorption_cos, n_parents=n_parents, codes=ctx_codes)
     return out
 
 # %% ../nbs/11_metrics.ipynb #5019f0e0
 GROUPS_MAIN = {"baseline": "phase2", "teacher": "phase3"}
 
 def flat_metrics(result:dict) -> dict[str, float]:
-    "One model's numbers as flat `name → value` (level metrics as `parent.purity`, …)."
+    "One model's numbers as flat `name → value` (level metrics as `parent.purity`, template-context ones as `word.parent.purity`, …)."
     out = {k: float(v) for k, v in result.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    for lvl in ("parent", "child", "flat"):
+    for lvl in [p + l for p in ("", "word.") for l in ("parent", "child", "flat")]:
         for k, v in result.get(lvl, {}).items():
             if isinstance(v, (int, float)) and not isinstance(v, bool): out[f"{lvl}.{k}"] = float(v)
     return out
 
 def _group_models(out:Path) -> dict[str, dict[str, Path]]:
-    "group → seed → model folder, for Phases 2/3 and every trained ablation."
+    "group → seed → model folder, for Phases 2/3, the flat baselines and every trained ablation."
     import json
     groups = {}
     for g, ph in GROUPS_MAIN.items():
         m = json.loads((out/ph/"metrics.json").read_text())
         groups[g] = {s: out/v["model"] for s, v in m["seeds"].items()}
+    flat = out/"baselines"/"metrics.json"
+    if flat.exists():
+        for name, r in json.loads(flat.read_text())["baselines"].items():
+            groups[name] = {s: out/v["model"] for s, v in r["seeds"].items()}
     abl = out/"phase4"/"ablations.json"
     if abl.exists():
         for name, r in json.loads(abl.read_text())["ablations"].items():
@@ -399,15 +593,40 @@ def run_inputs(out:Path, step:str="Phase 4"):
     return (tensors, hier, concept_relations(hier), norm,
             ContextSet.from_store(out/"contexts/train", norm), ContextSet.from_store(out/"contexts/test", norm))
 
+def word_context_sets(out:Path, normalizer=None) -> tuple[ContextSet, ContextSet]|None:
+    "The template (current-word) contexts of a run, train and test, when `<out>/contexts_word/` holds them."
+    out = Path(out)
+    if not (out/"contexts_word/test/contexts.json").exists(): return None
+    return ContextSet.from_store(out/"contexts_word/train", normalizer), ContextSet.from_store(out/"contexts_word/test", normalizer)
+
+def run_concept_aucs(out:Path, cfg, hierarchy, tensors:dict[str, Tensor]) -> dict:
+    "Teacher-direction and probe AUCs per level (next-token contexts, `word.<level>` for templates), once per run (cached in phase4/eval; eval.probe_max_iter = 0: no probe)."
+    import json
+    from polytope_hsae.config import write_json
+    path = Path(out)/"phase4"/"eval"/"concept_aucs.json"
+    if path.exists(): return json.loads(path.read_text())
+    res = {}
+    sets = [("", ContextSet.from_store(Path(out)/"contexts/train"), ContextSet.from_store(Path(out)/"contexts/test"))]
+    if (word := word_context_sets(out)) is not None: sets.append(("word.", *word))
+    for prefix, tr, te in sets:
+        for lvl in ("parent", "child"):
+            res[prefix + lvl] = concept_direction_aucs(tr, te, hierarchy, tensors, level_concepts(hierarchy, lvl, cfg.hsae.n_parents),
+                                                       max_iter=cfg.eval.probe_max_iter, seed=cfg.seed, C=cfg.eval.probe_c,
+                                                       probe=cfg.eval.probe_max_iter > 0 and lvl == "parent")   # the probe: parents only (≈1 s a concept)
+    write_json(path, res)
+    return res
+
 def run_phase4(ctx, progress:bool=True) -> dict:
     "Measure every model of the run (saved per model as it goes), compare with CIs, and give the targets' verdicts."
     import json
     from tqdm.auto import tqdm
     from polytope_hsae.activations import ActivationStore
-    from polytope_hsae.hsae import HSAE
+    from polytope_hsae.training import load_trained, run_space
     from polytope_hsae.config import write_json
     cfg, out = ctx.cfg, Path(ctx.out)
-    _, hier, R, norm, train_ctx, test_ctx = run_inputs(out)
+    tensors, hier, R, norm, train_ctx, test_ctx = run_inputs(out)
+    space = run_space(ctx, tensors)
+    word = word_context_sets(out, norm)
     store = ActivationStore(out/"activations")
     evdir = out/"phase4"/"eval"
     if ctx.fresh and evdir.exists():
@@ -426,13 +645,15 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     for g, s, path in (tqdm(jobs, desc="Phase 4 models") if progress else jobs):
         f = evdir/g/f"seed_{s}.json"
         if f.exists(): results.setdefault(g, {})[s] = json.loads(f.read_text()); continue
-        sae = HSAE.from_pretrained(path).eval()
-        ce_here = ce_batches if g in GROUPS_MAIN else []        # CE for the main comparison; ablations: the cheap metrics
+        sae = load_trained(path, space).eval()                  # causal-space models are seen from λ (InResidual)
+        ce_here = ce_batches if g in GROUPS_MAIN or g in cfg.eval.baselines else []   # CE: H-SAEs and flat baselines; ablations: the cheap metrics
         r = evaluate_model(sae, x_eval, norm, train_ctx, test_ctx, hier, R, cfg.eval.dead_window,
-                           lm=lm, ce_batches=ce_here, hook=store.hook, ce_reference=ce_ref)
+                           lm=lm, ce_batches=ce_here, hook=store.hook, ce_reference=ce_ref,
+                           teacher=tensors, absorption_cos=cfg.eval.absorption_cos, word=word, n_parents=cfg.hsae.n_parents)
         if ce_here and ce_ref is None:
             ce_ref = {k: r[k] for k in ("ce_zero", "kl_zero", "ce_clean", "tokens")}; write_json(ref_path, ce_ref)
         write_json(f, r); results.setdefault(g, {})[s] = r
+    aucs = run_concept_aucs(out, cfg, hier, tensors)
     steering = json.loads((out/"phase4"/"steering.json").read_text()) if (out/"phase4"/"steering.json").exists() else None
     for g, key in (("baseline", "baseline"), ("teacher", "teacher")):
         for s, r in results.get(g, {}).items():
@@ -464,7 +685,23 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     if steering is None: targets["steering_leakage"].update(verdict="not computable", reason="the steering phase has not run")
     ablations = {g: {n: target_verdict(vals(g, n), vals("teacher", n), "gain", 0.0) for n in
                      ("explained_variance", "parent.purity", "parent.leakage", "child.purity", "child.sibling_leakage")}
-                 for g in flat if g not in GROUPS_MAIN}
+                 for g in flat if g not in GROUPS_MAIN and g not in cfg.eval.baselines}
+    compared = ("explained_variance", "ce_recovered", "dead_fraction", "parent.purity", "parent.leakage", "parent.f1", "parent.absorption",
+                "child.purity", "child.sibling_leakage", "child.absorption")
+    vs = {}                                                # teacher H-SAE minus each reference model, paired by seed
+    for g in ["baseline", *[b for b in cfg.eval.baselines if b in flat]]:
+        vs[g] = {}
+        for n in compared:
+            t, o = vals("teacher", n), vals(g, n)
+            if all(math.isnan(x) for x in o) or all(math.isnan(x) for x in t): continue
+            d = [a - b for a, b in zip(t, o) if not (math.isnan(a) or math.isnan(b))]
+            vs[g][n] = {"teacher": t, g: o, "difference": _ci_or_nan(d) if d else None}
+    # flat SAEs are scored on the same parent / child concepts, any latent a candidate (`concept_metrics(n_parents=…)`)
     return {"seeds": seeds, "groups": list(flat), "metrics": table, "targets": targets, "ablations_vs_teacher": ablations,
+            "teacher_vs_references": vs, "space": space.name,
             "eval_tokens": len(x_eval), "ce_tokens": ce_ref["tokens"] if ce_ref else 0,
-            "ambiguous_contexts_excluded": True, "eval_seconds": round(time.time() - t0, 1)}
+            "concept_aucs": {lvl: {k: v for k, v in a.items() if k != "concepts"} for lvl, a in aucs.items()},
+            "contexts": {"kind": test_ctx.kind, "rule": "membership", "include_ambiguous": True, "test_contexts": len(test_ctx.x),
+                         "ambiguous_share": float(test_ctx.ambiguous.double().mean()) if len(test_ctx.x) else float("nan"),
+                         "word_contexts": word is not None},
+            "eval_seconds": round(time.time() - t0, 1)}

@@ -17,8 +17,9 @@ import numpy as np
 from .config import ExperimentConfig, load_config, save_config, ConfigError, write_json
 
 # %% auto #0
-__all__ = ['SANITY_PROMPTS', 'PHASES', 'NOT_IN_RUN_DIR', 'TARGET_TEXT', 'RunContext', 'Phase', 'versions', 'run_setup',
-           'run_phase1', 'run_activations_phase', 'phase_fn', 'phase_names', 'run', 'collect_summary', 'write_report']
+__all__ = ['SANITY_PROMPTS', 'PHASES', 'NOT_IN_RUN_DIR', 'ANSWER_TEXT', 'TARGET_TEXT', 'RunContext', 'Phase', 'versions',
+           'run_setup', 'run_phase1', 'run_activations_phase', 'phase_fn', 'phase_names', 'run', 'answer_sentences',
+           'reconstruction_check', 'collect_summary', 'write_report']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -87,7 +88,7 @@ def run_activations_phase(ctx:RunContext) -> dict:
     import shutil
     from polytope_hsae.activations import run_activations
     if ctx.fresh:
-        for sub in ("activations", "contexts"): shutil.rmtree(ctx.out/sub, ignore_errors=True)
+        for sub in ("activations", "contexts", "contexts_word"): shutil.rmtree(ctx.out/sub, ignore_errors=True)
     return run_activations(ctx)
 
 def phase_fn(module:str, fn:str) -> Callable[[RunContext], dict]:
@@ -105,8 +106,10 @@ PHASES: list[Phase] = [
     Phase("activations", "corpus and concept-labelled activations streamed to disk", "activations/summary.json", run_activations_phase),
     Phase("phase2", "baseline H-SAE (random init), one per seed", "phase2/metrics.json", phase_fn("training", "run_phase2")),
     Phase("phase3", "teacher-initialised H-SAE (two-stage), one per seed", "phase3/metrics.json", phase_fn("training", "run_phase3")),
+    Phase("baselines", "the field's flat SAEs (TopK, SAELens Matryoshka BatchTopK), matched in latents and L0", "baselines/metrics.json",
+          phase_fn("training", "run_baselines")),
     Phase("steering", "teacher vectors and H-SAE parent latents as steering vectors, leakage", "phase4/steering.json", phase_fn("steering", "run_steering")),
-    Phase("ablations", "ablations: Euclidean teacher, top-K 2, no teacher init, no causal orthogonality, RkCNN parents, jax-compat", "phase4/ablations.json", phase_fn("training", "run_ablations")),
+    Phase("ablations", "ablations of Phase 3 (eval.ablations) and the jax-compat H-SAE", "phase4/ablations.json", phase_fn("training", "run_ablations")),
     Phase("phase4", "metrics on held-out data, comparisons with CIs, targets", "phase4/summary.json", phase_fn("metrics", "run_phase4")),
     Phase("rkcnn", "optional: baseline vs RkCNN-initialised SAEs (mlp_out, λ hook) over seeds, layer sweep", "rkcnn/summary.json",
           phase_fn("rkcnn", "run_rkcnn"), optional=True),
@@ -182,6 +185,67 @@ def run(
         f"{[n for n, r in record['phases'].items() if r['status'].startswith('skipped')] or 'none'}; not built yet: {todo or 'none'}")
     return record
 
+# %% ../nbs/13_pipeline.ipynb #a1bdf01c
+ANSWER_TEXT = {
+    "purity": ("parent purity", "the teacher H-SAE's parent latents are {how} than the baseline H-SAE's ({change}; target ≥ +{thr})"),
+    "leakage": ("parent leakage", "the teacher H-SAE's parent latents leak {how} than the baseline's ({change}; target ≤ −{thr})"),
+    "steering_leakage": ("steering leakage", "steering with the teacher H-SAE's parent latents leaks {how} than with the baseline's ({change}; target ≤ −{thr})"),
+    "explained_variance": ("reconstruction", "the teacher H-SAE explains {how} held-out variance than the baseline ({change}; target: within {thr})"),
+}
+
+def _change_text(t:dict, pct:bool) -> str:
+    m, lo, hi = t.get("change_mean"), t.get("change_ci_low"), t.get("change_ci_high")
+    if m is None or (isinstance(m, float) and math.isnan(m)): return "no measured change"
+    f = (lambda x: f"{100 * x:+.1f} pp") if not pct else (lambda x: f"{100 * x:+.1f} %")
+    ci = f", 95 % CI {f(lo)} … {f(hi)}" if lo is not None and not math.isnan(lo) else ""
+    return f"change per seed {f(m)}{ci}, n = {len(t.get('change', []))}"
+
+def answer_sentences(s:dict, cfg) -> list[str]:
+    "The research question answered in one sentence per target, from the measured verdicts (never asserted)."
+    thr = {"purity": f"{cfg.eval.purity_gain_pp:g} pp", "leakage": f"{100 * cfg.eval.leakage_reduction:g} %",
+           "steering_leakage": f"{100 * cfg.eval.steering_leakage_reduction:g} %", "explained_variance": f"{100 * cfg.eval.ev_tolerance:g} %"}
+    out = []
+    for k, t in (s.get("targets") or {}).items():
+        if k not in ANSWER_TEXT: continue
+        label, text = ANSWER_TEXT[k]
+        verdict = t.get("verdict", "not computable")
+        if verdict == "not computable":
+            out.append(f"**{label}: not computable** — {t.get('reason', 'a value is missing')}."); continue
+        m = t.get("change_mean", float("nan"))
+        how = {"purity": "purer" if m > 0 else "less pure", "leakage": "less" if m < 0 else "more",
+               "steering_leakage": "less" if m < 0 else "more", "explained_variance": "more" if m > 0 else "less"}[k]
+        out.append(f"**{label}: {verdict}** — " + text.format(how=how, change=_change_text(t, pct=k != "purity"), thr=thr[k]) + ".")
+    return out
+
+def reconstruction_check(metrics:dict, min_ev:float=0.5) -> list[str]:
+    "Which model groups are good enough SAEs for their purity / leakage to mean anything (held-out EV, CE recovered, dead latents)."
+    rows = []
+    for g, m in metrics.items():
+        ev = (m.get("explained_variance") or {}).get("mean", float("nan"))
+        ce = (m.get("ce_recovered") or {}).get("mean")
+        dead = (m.get("dead_fraction") or {}).get("mean")
+        ok = not math.isnan(ev) and ev >= min_ev
+        rows.append(f"{g}: EV {ev:.3f}" + (f", CE recovered {ce:.3f}" if ce is not None and not math.isnan(ce) else "")
+                    + (f", dead {100 * dead:.1f} %" if dead is not None and not math.isnan(dead) else "") + ("" if ok else f" — below EV {min_ev}"))
+    return rows
+
+
+# %% ../nbs/13_pipeline.ipynb #aa10f0a6
+def _references_table(vs:dict) -> str:
+    "Teacher − reference per metric, paired by seed."
+    names = list(dict.fromkeys(n for d in vs.values() for n in d))
+    head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
+    body = "".join(f"<tr><td>{html.escape(g)}</td>" + "".join(f"<td>{_ci_text((d.get(n) or {}).get('difference') or {})}</td>" for n in names)
+                   + "</tr>" for g, d in vs.items())
+    return f"<table><tr><th>reference</th>{head}</tr>{body}</table>"
+
+def _aucs_table(aucs:dict) -> str:
+    "Scored concepts and median AUCs per level; unscored concepts named."
+    rows = "".join(f"<tr><td>{html.escape(l)}</td><td>{a.get('n_scored')} of {a.get('n_concepts')}</td><td>{_fmt(a.get('median_teacher_auc'))}</td>"
+                   f"<td>{_fmt(a.get('median_probe_auc'))}</td><td>{html.escape(', '.join(a.get('unscored') or []) or '—')}</td></tr>" for l, a in aucs.items())
+    return ("<table><tr><th>contexts.level</th><th>concepts scored</th><th>teacher direction AUC</th><th>linear probe AUC</th>"
+            f"<th>unscored (too few contexts)</th></tr>{rows}</table>")
+
 # %% ../nbs/13_pipeline.ipynb #e69f0ee1
 TARGET_TEXT = {"purity": "parent purity: teacher ≥ baseline + {thr}", "leakage": "parent leakage: teacher ≤ baseline −{thr}",
                "steering_leakage": "steering leakage: teacher ≤ baseline −{thr}", "explained_variance": "EV: teacher within {thr} of baseline"}
@@ -213,9 +277,12 @@ def collect_summary(out:str|Path) -> dict:
             "seconds_per_phase": {p.name: (_read(out/p.marker) or {}).get("seconds") for p in PHASES},   # from each phase's own record
             "phase1": {k: p1.get(k) for k in ("model", "lambda_hook", "hierarchy", "geometry", "table", "target_median_angle", "timings")},
             "targets": p4.get("targets", {}), "metrics": p4.get("metrics", {}), "ablations_vs_teacher": p4.get("ablations_vs_teacher", {}),
+            "teacher_vs_references": p4.get("teacher_vs_references", {}), "space": p4.get("space"),
+            "concept_aucs": p4.get("concept_aucs", {}), "contexts": p4.get("contexts", {}),
             "steering": {k: steering.get(k) for k in ("alphas", "target_steering_leakage", "generations")} |
                         {"teacher_vectors": {k: v for k, v in (steering.get("teacher_vectors") or {}).items() if k not in ("parents", "child_deltas")}},
             "phase2": _read(out/"phase2"/"metrics.json"), "phase3": _read(out/"phase3"/"metrics.json"),
+            "baselines": _read(out/"baselines"/"metrics.json"), "answer": answer_sentences({"targets": p4.get("targets", {})}, load_config(out/"config.yaml")) if (out/"config.yaml").exists() else [],
             "activations": _read(out/"activations"/"summary.json"), "rkcnn": _rkcnn_summary(_read(out/"rkcnn"/"summary.json")), "eval": {k: p4.get(k) for k in ("eval_tokens", "ce_tokens", "eval_seconds")}}
 
 def _targets_html(s:dict, cfg) -> str:
@@ -291,6 +358,9 @@ def write_report(out:str|Path) -> Path:
               f"Model `{(s['phase1'] or {}).get('model')}` at `{(s['phase1'] or {}).get('lambda_hook')}`; seeds {cfg.training.seeds}; "
               "every number below was measured in this run. Verdicts come from the per-seed changes and their 95 % CI: *met* / *not met* "
               "only when the whole interval is on one side of the target.",
+              "## The answer", *answer_sentences(s, cfg),
+              "Reconstruction (held-out, mean over seeds), read before any purity or leakage number:",
+              RawHTML("<ul>" + "".join(f"<li>{html.escape(r)}</li>" for r in reconstruction_check(s["metrics"])) + "</ul>"),
               "## Targets", RawHTML(_targets_html(s, cfg))]
     if (out/"phase1"/"tokens.safetensors").exists():
         data = PolytopeData.from_run(out)
@@ -302,6 +372,18 @@ def write_report(out:str|Path) -> Path:
         if parents:
             p = max(parents, key=lambda n: len(h[n].token_ids)); c = max(h.children(p), key=lambda n: len(h[n].token_ids))
             blocks.append(projection_pair(data, p, c, "train", n_background=1000))
+    if s.get("teacher_vs_references"):
+        blocks += ["## Teacher H-SAE against the references (teacher − reference, paired by seed: mean [95 % CI])",
+                   "References: the random-init H-SAE (`baseline`) and the field's flat SAEs matched in latents and L0 (`topk`, "
+                   "SAELens `matryoshka`); flat SAEs are scored on the same parent and child concepts, any latent a candidate.",
+                   RawHTML(_references_table(s["teacher_vs_references"]))]
+    if s.get("concept_aucs"):
+        c = s.get("contexts") or {}
+        blocks += ["## Do the concept contexts carry the teacher's direction?",
+                   f"Contexts: {c.get('kind', '?')} ({c.get('test_contexts', '?')} test contexts, ambiguous share "
+                   f"{_fmt(c.get('ambiguous_share'))}, membership rule). Median AUC (own vs other contexts, held-out) of the teacher "
+                   "direction and of a linear probe (the ceiling); `word.*` are the current-word template contexts.",
+                   RawHTML(_aucs_table(s["concept_aucs"]))]
     blocks += ["## Training", _curves_figure(out)]
     names = [n for n in ("explained_variance", "ce_recovered", "parent.purity", "parent.leakage", "child.purity",
                          "child.sibling_leakage", "dead_fraction", "steering_leakage") if any(n in m for m in s["metrics"].values())]

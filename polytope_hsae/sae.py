@@ -16,7 +16,8 @@ from torch import Tensor, nn
 from jaxtyping import Float
 
 # %% auto #0
-__all__ = ['WEIGHTS_FILE', 'CFG_FILE', 'SAEConfig', 'SAE', 'save_sae', 'load_sae_files']
+__all__ = ['B_DEC_INITS', 'WEIGHTS_FILE', 'CFG_FILE', 'SAEConfig', 'SAE', 'geometric_median', 'init_b_dec_', 'save_sae',
+           'load_sae_files']
 
 # %% ../nbs/08_sae.ipynb #e9833f87
 @dataclass
@@ -37,6 +38,7 @@ class SAEConfig:
     dtype: str = "float32"
     init: str = "random"              # how the first latents were seeded: "random" or "rkcnn" (`rkcnn.apply_init`)
     init_fraction: float = 0.25       # share of latents seeded when init="rkcnn"
+    space: str = "residual"           # inputs: "residual" (λ as it is) or "causal" (l = (λ − μ) Cov^{1/2}; geometry.InputSpace)
 
     def __post_init__(self):
         if self.kind not in ("relu", "topk"): raise ValueError(f"SAEConfig.kind must be 'relu' or 'topk', got {self.kind!r}")
@@ -44,6 +46,7 @@ class SAEConfig:
         if self.kind == "topk" and not 0 < self.k <= self.d_sae: raise ValueError(f"SAEConfig.k must be in 1..d_sae={self.d_sae}, got {self.k}")
         if self.init not in ("random", "rkcnn"): raise ValueError(f"SAEConfig.init must be 'random' or 'rkcnn', got {self.init!r}")
         if not 0 < self.init_fraction <= 1: raise ValueError(f"SAEConfig.init_fraction must be in (0, 1], got {self.init_fraction}")
+        if self.space not in ("residual", "causal"): raise ValueError(f"SAEConfig.space must be 'residual' or 'causal', got {self.space!r}")
         if self.aux_k is None: self.aux_k = max(1, self.d_in // 2)
 
     @classmethod
@@ -145,6 +148,45 @@ class SAE(nn.Module):
         W = self.W_dec / self.W_dec.norm(dim=1, keepdim=True).clamp_min(1e-12)
         self.W_dec.grad -= (self.W_dec.grad * W).sum(1, keepdim=True) * W
 
+# %% ../nbs/08_sae.ipynb #f1a2e31d
+@torch.no_grad()
+def geometric_median(
+    x:Float[Tensor, "n d"],
+    max_iter:int=100,
+    tol:float=1e-7,               # stop when the point moves less than tol × its norm scale
+) -> Float[Tensor, "d"]:
+    "Weiszfeld's iteration for the point minimising Σ‖x_i − m‖ (float64 internally)."
+    if x.ndim != 2 or len(x) == 0: raise ValueError(f"geometric_median needs a non-empty [n, d] tensor, got shape {tuple(x.shape)}")
+    xd = x.double(); m = xd.mean(0)
+    scale = xd.norm(dim=1).mean().clamp_min(1e-12)
+    for _ in range(max_iter):
+        w = 1 / (xd - m).norm(dim=1).clamp_min(1e-12 * scale)
+        new = (w[:, None] * xd).sum(0) / w.sum()
+        moved = (new - m).norm(); m = new
+        if moved < tol * scale: break
+    return m.to(x.dtype)
+
+B_DEC_INITS = ("mean", "geometric_median", "zeros")
+
+@torch.no_grad()
+def init_b_dec_(
+    model,                                 # anything with a `b_dec` of shape [d] (SAE, H-SAE, SAELens SAE)
+    x:Float[Tensor, "n d"],                # a sample of the training inputs, in the space the model sees
+    method:str="mean",                     # "mean", "geometric_median" or "zeros"
+    max_rows:int=20_000,                   # the geometric median uses at most this many rows (evenly spaced)
+) -> Float[Tensor, "d"]:
+    "Set `model.b_dec` to the inputs' mean / geometric median (or zero); returns the value."
+    if method not in B_DEC_INITS: raise ValueError(f"unknown b_dec init {method!r}; use one of {list(B_DEC_INITS)}")
+    b = model.b_dec
+    if x.ndim != 2 or x.shape[1] != b.shape[0]:
+        raise ValueError(f"b_dec has d={b.shape[0]} but the sample has shape {tuple(x.shape)}: pass the model's training inputs")
+    if not torch.isfinite(x).all(): raise ValueError("the b_dec sample holds NaN or inf rows; check the activations")
+    if method == "zeros": v = torch.zeros_like(b)
+    elif method == "mean": v = x.double().mean(0)
+    else: v = geometric_median(x[torch.linspace(0, len(x) - 1, min(len(x), max_rows)).long()].double())
+    b.copy_(v.to(b.dtype))
+    return b.detach().clone()
+
 # %% ../nbs/08_sae.ipynb #b05db7da
 WEIGHTS_FILE, CFG_FILE = "sae_weights.safetensors", "cfg.json"
 
@@ -152,7 +194,7 @@ def _saelens_cfg(cfg:SAEConfig) -> dict:
     from sae_lens import StandardSAEConfig, TopKSAEConfig
     from sae_lens.saes.sae import SAEMetadata
     common = dict(d_in=cfg.d_in, d_sae=cfg.d_sae, dtype=cfg.dtype, device="cpu", apply_b_dec_to_input=cfg.apply_b_dec_to_input,
-                  metadata=SAEMetadata(hook_name=cfg.hook_name, model_name=cfg.model_name, polytope_hsae=asdict(cfg)))
+                  metadata=SAEMetadata(hook_name=cfg.hook_name, model_name=cfg.model_name, space=cfg.space, polytope_hsae=asdict(cfg)))
     sl = StandardSAEConfig(**common) if cfg.kind == "relu" else TopKSAEConfig(k=cfg.k, **common)
     return sl.to_dict()
 

@@ -506,10 +506,11 @@ def latent_steering(model, hsae, train_ctx, test_ctx, hier, alpha:float, prompts
 def run_steering(ctx, progress:bool=True) -> dict:
     "Pipeline phase: teacher-vector checks and teacher-vs-baseline latent steering leakage → `<out>/phase4/steering.json`."
     from tqdm.auto import tqdm
-    from polytope_hsae.hsae import HSAE
+    from polytope_hsae.training import load_trained, run_space
     from polytope_hsae.metrics import level_concepts, run_inputs, target_verdict
     cfg, out, model = ctx.cfg, Path(ctx.out), ctx.model
     tensors, hier, R, _, train_ctx, test_ctx = run_inputs(out, "steering")
+    space = run_space(ctx, tensors)
     prompts = steering_prompts(cfg.steering.n_prompts)
     alphas = list(cfg.steering.alphas); a_max = max(alphas)
     pos = cfg.steering.positions
@@ -520,7 +521,7 @@ def run_steering(ctx, progress:bool=True) -> dict:
     per_phase, seed0 = {}, {}
     jobs = [(ph, s) for ph in ("phase2", "phase3") for s in cfg.training.seeds]
     for ph, s in (tqdm(jobs, desc="latent steering") if progress else jobs):
-        hsae = HSAE.from_pretrained(out/ph/f"seed_{s}"/"model").eval()
+        hsae = load_trained(out/ph/f"seed_{s}"/"model", space).eval()    # causal-space models are seen from λ (InResidual)
         if s == cfg.training.seeds[0]: seed0[ph] = hsae                  # kept for the decompositions below
         per_phase.setdefault(ph, {})[str(s)] = latent_steering(model, hsae, train_ctx, test_ctx, hier, a_max, prompts, R, clean, lam=lam, positions=pos)
     decompositions = {}                                   # the first parents' teacher vectors in the seed-0 models' atoms

@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/training.html.md"""
 
 # %% ../nbs/10_training.ipynb #44c9e0ff
 from __future__ import annotations
-import json, math, os, time
+import dataclasses, json, math, os, shutil, time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Iterator
@@ -15,10 +15,16 @@ import torch
 from torch import Tensor, nn
 from jaxtyping import Float
 
+from .geometry import InputSpace, check_space
+from .sae import SAE, SAEConfig, init_b_dec_, geometric_median
+from .hsae import HSAE, init_from_teacher
+
 # %% auto #0
-__all__ = ['REGULARISERS', 'DECODER_PARAMS', 'ABLATIONS', 'TrainConfig', 'TrainingError', 'lr_factor', 'batch_stream',
-           'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'train', 'synthetic_hierarchy', 'recovered',
-           'train_hsae_variant', 'train_hsae_phase', 'run_phase2', 'run_phase3', 'ablation_setup', 'run_ablations']
+__all__ = ['REGULARISERS', 'DECODER_PARAMS', 'BASELINES', 'ABLATIONS', 'TrainConfig', 'TrainingError', 'lr_factor',
+           'batch_stream', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'train', 'synthetic_hierarchy',
+           'recovered', 'SpaceData', 'run_space', 'train_hsae_variant', 'train_hsae_phase', 'run_phase2', 'run_phase3',
+           'InResidual', 'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines', 'load_trained',
+           'ablation_setup', 'run_ablations']
 
 # %% ../nbs/10_training.ipynb #f99f3804
 @dataclass
@@ -62,7 +68,6 @@ def batch_stream(
     start:int=0,              # skip this many batches (resuming)
 ) -> Iterator[Tensor]:
     "An endless (tensor, store) or finite (iterable) stream of batches, exactly replayable from a seed and a start."
-    from polytope_hsae.activations import ActivationStore
     if isinstance(data, Tensor):
         n = len(data)
         if n < batch_size: raise ValueError(f"{n} rows of data for batch_size {batch_size}; pass more data or a smaller batch")
@@ -72,7 +77,10 @@ def batch_stream(
             for b in range(n // batch_size):
                 if step >= start: yield data[perm[b * batch_size:(b + 1) * batch_size]]
                 step += 1
-    it = data.batches(batch_size, seed=seed, epochs=10**9, drop_last=True) if isinstance(data, ActivationStore) else iter(data)
+    if hasattr(data, "batches"):                              # an ActivationStore or a `SpaceData` view of one
+        if len(data) < batch_size: raise ValueError(f"{len(data)} rows of data for batch_size {batch_size}; capture more or lower training.batch_size")
+        it = data.batches(batch_size, seed=seed, epochs=10**9, drop_last=True)
+    else: it = iter(data)
     for step, x in enumerate(it):
         if step >= start: yield x
 
@@ -244,13 +252,61 @@ def _train_config(cfg, steps:int, out:Path, seed:int, freeze:int=0) -> TrainConf
                        checkpoint_every=t.checkpoint_every, out=str(out), seed=seed, freeze_decoder_steps=freeze,
                        resample_every=t.resample_every)
 
-def _rkcnn_probe_data(ctx, store) -> tuple:
-    "What the RkCNN probe of an H-SAE is fitted on: normalised corpus activations, or (knn) the labelled train contexts and their concepts."
+class SpaceData:
+    "A corpus store's (normalised) batches mapped into a model's input space: what `train`, b_dec and probes read."
+    def __init__(self, store, space:InputSpace|None=None):
+        self.store, self.space = store, space or InputSpace()
+    def __len__(self) -> int: return len(self.store)
+    @property
+    def d(self) -> int: return self.store.d
+    def batches(self, batch_size:int, seed:int=0, epochs:int=1, drop_last:bool=False, shuffle:bool=True) -> Iterator[Tensor]:
+        for b in self.store.batches(batch_size, shuffle=shuffle, seed=seed, epochs=epochs, drop_last=drop_last):
+            yield self.space.to_model(b)
+    def sample(self, n:int=20_000) -> Float[Tensor, "n d"]:
+        "The first `n` rows (unshuffled: deterministic), in the model's space."
+        rows, got = [], 0
+        for b in self.batches(min(n, 4096), shuffle=False):
+            rows.append(b); got += len(b)
+            if got >= n: break
+        return torch.cat(rows)[:n]
+    def all(self) -> Float[Tensor, "n d"]:
+        "Every row in the model's space (for small stores)."
+        return self.space.to_model(self.store.load(["activations", "norms"], normalize=True)["activations"].float())
+
+def run_space(ctx, tensors:dict|None=None) -> InputSpace:
+    "The run's input space (`hsae.space`): residual, or causal around the corpus mean (cached in `<out>/activations/mean.safetensors`)."
+    from safetensors.torch import load_file, save_file
+    from polytope_hsae.activations import ActivationStore
+    cfg, out = ctx.cfg, Path(ctx.out)
+    if cfg.hsae.space == "residual": return InputSpace()
+    store = ActivationStore(out/"activations")
+    if store.normalizer.kind != "none":
+        raise ValueError(f"hsae.space=causal needs raw activations, but the store is normalised ({store.normalizer.kind!r}); "
+                         "set activations.normalize: none")
+    path = out/"activations"/"mean.safetensors"
+    if path.exists(): mean = load_file(str(path))["mean"]
+    else:
+        tot, n = torch.zeros(store.d, dtype=torch.float64), 0
+        for i in range(len(store.shard_files)):
+            a = store.shard(i, ["activations"])["activations"].double(); tot += a.sum(0); n += len(a)
+        mean = tot / n
+        save_file({"mean": mean}, str(path))
+    if tensors is None:
+        from polytope_hsae.validation import load_teacher
+        tensors, _ = load_teacher(out)
+    return InputSpace.causal(mean, tensors)
+
+def _rkcnn_probe_data(ctx, data:SpaceData) -> tuple:
+    "What the RkCNN probe of an H-SAE is fitted on (in the model's space): corpus activations, or (knn) the labelled train contexts and their concepts."
     if ctx.cfg.rkcnn.score_method == "knn":
         from polytope_hsae.metrics import ContextSet
-        cs = ContextSet.from_store(ctx.out/"contexts"/"train", store.normalizer)
-        return cs.x, cs.owners
-    return store.load(["activations", "norms"], normalize=True)["activations"].float(), None
+        cs = ContextSet.from_store(ctx.out/"contexts"/"train", data.store.normalizer)
+        return data.space.to_model(cs.x), cs.owners
+    return data.all(), None
+
+def _start_b_dec(model, data:SpaceData, method:str):
+    "b_dec at the training inputs' mean / geometric median (skipped for models without a decoder bias)."
+    if getattr(getattr(model, "cfg", None), "use_decoder_bias", True): init_b_dec_(model, data.sample(), method)
 
 def train_hsae_variant(
     ctx, folder:Path,                  # run context; where seed_<s>/ go
@@ -258,49 +314,49 @@ def train_hsae_variant(
     teacher:dict|None=None,            # teacher tensors to initialise from (None: random, or RkCNN when hcfg.init == "rkcnn")
     hier=None,                         # the hierarchy matching `teacher`
     two_stage:bool=False,              # stage A (decoder frozen) then stage B, with the Phase 3 step counts
-    cov:Tensor|None=None,              # Cov for the causal-orthogonality loss (when hcfg.causal_ortho_lambda > 0)
+    cov:Tensor|None=None,              # Cov for the causal-orthogonality loss in residual space (causal space: the identity)
     progress:bool=True,
+    seeds:list[int]|None=None,         # default: training.seeds
 ) -> dict:
-    "One H-SAE per seed of the run on its corpus activations; resumes from checkpoints (restarts when ctx.fresh)."
-    import dataclasses, shutil
+    "One H-SAE per seed on the run's corpus activations, in the run's input space; resumes from checkpoints (restarts when ctx.fresh)."
     from polytope_hsae.activations import ActivationStore
-    from polytope_hsae.hsae import HSAE, init_from_teacher
     cfg = ctx.cfg
     if hcfg.causal_ortho_lambda and cov is None: raise ValueError("causal_ortho_lambda > 0 needs cov= (the teacher's 'cov')")
-    store = ActivationStore(ctx.out/"activations")
+    space = run_space(ctx, teacher)
+    hcfg = dataclasses.replace(hcfg, space=space.name)
+    data = SpaceData(ActivationStore(ctx.out/"activations"), space)
+    if space.name == "causal" and cov is not None: cov = torch.eye(data.d, dtype=torch.float64)   # l-space: causal = Euclidean
     steps = cfg.training.stage_a_steps + cfg.training.stage_b_steps if two_stage else cfg.training.steps
-    seeds, probe_data = {}, None
-    for seed in cfg.training.seeds:
+    out_seeds, probe_data = {}, None
+    for seed in (seeds if seeds is not None else cfg.training.seeds):
         out = Path(folder)/f"seed_{seed}"
         if ctx.fresh: shutil.rmtree(out, ignore_errors=True)
-        model = HSAE(store.d, hcfg, seed=seed, hook_name=store.hook, model_name=cfg.model.name, dead_tokens=cfg.eval.dead_window)
-        mapping = init_from_teacher(model, teacher, hier) if teacher is not None else {}
+        model = HSAE(data.d, hcfg, seed=seed, hook_name=data.store.hook, model_name=cfg.model.name, dead_tokens=cfg.eval.dead_window)
+        _start_b_dec(model, data, cfg.training.b_dec_init)
+        mapping = init_from_teacher(model, teacher, hier, space=space) if teacher is not None else {}
         if hcfg.init == "rkcnn" and teacher is None and not (out/"model"/"cfg.json").exists():
             from polytope_hsae.rkcnn import apply_init
-            probe_data = probe_data or _rkcnn_probe_data(ctx, store)
+            probe_data = probe_data or _rkcnn_probe_data(ctx, data)
             x_probe, labels = probe_data
             mapping = {"rkcnn": apply_init(model, x_probe, cfg.rkcnn, labels, seed)}
         if hcfg.causal_ortho_lambda: model.set_causal_cov(cov)
-        train(model, store, _train_config(cfg, steps, out, seed, cfg.training.stage_a_steps if two_stage else 0),
+        train(model, data, _train_config(cfg, steps, out, seed, cfg.training.stage_a_steps if two_stage else 0),
                      resume=True, progress=progress)
         last = json.loads((out/"log.jsonl").read_text().splitlines()[-1])
-        seeds[str(seed)] = {"final": last, "model": str((out/"model").relative_to(ctx.out)),
-                            "n_teacher_parents": mapping.get("n_teacher_parents", 0),
-                            **({"rkcnn": mapping["rkcnn"]} if "rkcnn" in mapping else {})}
-    return {"init": "teacher" if teacher is not None else hcfg.init, "steps": steps,
-            "stage_a_steps": cfg.training.stage_a_steps if two_stage else 0,
-            "hsae": dataclasses.asdict(hcfg), "d_in": store.d, "hook": store.hook, "seeds": seeds}
+        out_seeds[str(seed)] = {"final": last, "model": str((out/"model").relative_to(ctx.out)),
+                                "n_teacher_parents": mapping.get("n_teacher_parents", 0),
+                                **({"rkcnn": mapping["rkcnn"]} if "rkcnn" in mapping else {})}
+    return {"init": "teacher" if teacher is not None else hcfg.init, "steps": steps, "space": space.name,
+            "b_dec_init": cfg.training.b_dec_init, "stage_a_steps": cfg.training.stage_a_steps if two_stage else 0,
+            "hsae": dataclasses.asdict(hcfg), "d_in": data.d, "hook": data.store.hook, "seeds": out_seeds}
 
 def train_hsae_phase(ctx, teacher:bool, progress:bool=True) -> dict:
     "Train one H-SAE per seed on the run's corpus activations: baseline (Phase 2) or teacher-initialised (Phase 3)."
-    import dataclasses
+    from polytope_hsae.validation import load_teacher
     cfg, phase = ctx.cfg, "phase3" if teacher else "phase2"
     hcfg = dataclasses.replace(cfg.hsae, init="teacher" if teacher else "random",
                                causal_ortho_lambda=cfg.hsae.causal_ortho_lambda if teacher else 0.0)
-    tensors, hier = (None, None)
-    if teacher:
-        from polytope_hsae.validation import load_teacher
-        tensors, hier = load_teacher(ctx.out)
+    tensors, hier = load_teacher(ctx.out) if teacher else (None, None)
     res = train_hsae_variant(ctx, ctx.out/phase, hcfg, tensors, hier, two_stage=teacher and cfg.training.two_stage,
                              cov=tensors["cov"] if teacher else None, progress=progress)
     return {"phase": phase, **res}
@@ -313,8 +369,97 @@ def run_phase3(ctx) -> dict:
     "Phase 3: teacher-initialised H-SAE (two-stage), one per seed."
     return train_hsae_phase(ctx, teacher=True)
 
+
+# %% ../nbs/10_training.ipynb #b3d4f282
+class InResidual(nn.Module):
+    "A causal-space SAE / H-SAE seen from the residual stream: λ in, codes or λ̂ out, decoder rows as λ-space directions."
+    reads_residual = True                 # `geometry.space_of` reports it as a residual-space model
+    def __init__(self, model:nn.Module, space:InputSpace):
+        super().__init__()
+        check_space(model, space)
+        self.inner, self.space = model, space
+    def encode(self, x:Float[Tensor, "n d"]) -> Tensor: return self.inner.encode(self.space.to_model(x))
+    def decode(self, z:Tensor) -> Float[Tensor, "n d"]: return self.space.to_residual(self.inner.decode(z))
+    def forward(self, x:Float[Tensor, "n d"]) -> Float[Tensor, "n d"]: return self.space.to_residual(self.inner(self.space.to_model(x)))
+    @property
+    def W_dec(self) -> Float[Tensor, "d_sae d"]:
+        "Decoder rows as λ-space directions (V Cov^{-1/2}): what moves the residual stream the way the latent does."
+        return self.space.directions_to_residual(self.inner.W_dec.double()).to(self.inner.W_dec.dtype)
+    def dec_parent(self) -> Tensor: return self.space.directions_to_residual(self.inner.dec_parent().double()).to(self.inner.W_dec.dtype)
+    def __getattr__(self, name:str):
+        try: return super().__getattr__(name)
+        except AttributeError: return getattr(self._modules["inner"], name)   # n_parents, d_sae, cfg, hook_name, teacher_map, …
+
+def as_residual(model:nn.Module, space:InputSpace|None=None) -> nn.Module:
+    "The model itself when it reads λ; `InResidual(model, space)` when it was trained in causal space."
+    from polytope_hsae.geometry import space_of
+    space = space or InputSpace()
+    check_space(model, space)
+    return model if space.name == "residual" else InResidual(model, space)
+
+
+# %% ../nbs/10_training.ipynb #7f8b1fc8
+BASELINES = ("topk", "matryoshka")
+
+def baseline_sizes(hcfg) -> dict:
+    "Latents, k and Matryoshka widths of the flat baselines matched to an H-SAE (latents and L0)."
+    d_sae = hcfg.n_parents * (1 + hcfg.atoms_per_subspace)
+    return {"d_sae": d_sae, "k": min(2 * hcfg.topk_parent, d_sae), "widths": [hcfg.n_parents, d_sae]}
+
+def train_baseline(ctx, kind:str, seed:int, data:SpaceData, out:Path, progress:bool=True):
+    "One flat baseline (`topk` or `matryoshka`) for one seed, in the run's space; resumes / reuses a finished model."
+    if kind not in BASELINES: raise ValueError(f"unknown baseline {kind!r}; baselines: {list(BASELINES)}")
+    cfg, sz = ctx.cfg, baseline_sizes(ctx.cfg.hsae)
+    if ctx.fresh: shutil.rmtree(out, ignore_errors=True)
+    if kind == "topk":
+        sae = SAE(SAEConfig(data.d, sz["d_sae"], kind="topk", k=sz["k"], dead_tokens=cfg.eval.dead_window, hook_name=data.store.hook,
+                            model_name=cfg.model.name, seed=seed, space=data.space.name))
+        _start_b_dec(sae, data, cfg.training.b_dec_init)
+        train(sae, data, _train_config(cfg, cfg.training.steps, out, seed), resume=True, progress=progress)
+        return sae
+    from polytope_hsae.baselines import train_matryoshka
+    b_dec = data.sample().double().mean(0) if cfg.training.b_dec_init == "mean" else None
+    if cfg.training.b_dec_init == "geometric_median": b_dec = geometric_median(data.sample())
+    t = cfg.training
+    return train_matryoshka(data, d_sae=sz["d_sae"], k=sz["k"],
+                            widths=sz["widths"], steps=t.steps, batch_size=t.batch_size, lr=t.lr, seed=seed, out=out,
+                            b_dec_init=b_dec if b_dec is not None else torch.zeros(data.d), hook_name=data.store.hook,
+                            model_name=cfg.model.name, metadata={"space": data.space.name}, progress=progress)
+
+def run_baselines(ctx, progress:bool=True) -> dict:
+    "The flat baselines of `eval.baselines`, one per seed, into `<out>/baselines/<kind>/seed_<s>/`."
+    from polytope_hsae.activations import ActivationStore
+    cfg = ctx.cfg
+    space = run_space(ctx)
+    data = SpaceData(ActivationStore(ctx.out/"activations"), space)
+    res = {}
+    for kind in cfg.eval.baselines:
+        t0, seeds = time.time(), {}
+        for seed in cfg.training.seeds:
+            out = ctx.out/"baselines"/kind/f"seed_{seed}"
+            train_baseline(ctx, kind, seed, data, out, progress)
+            log = out/"log.jsonl"
+            seeds[str(seed)] = {"model": str((out/"model").relative_to(ctx.out)),
+                                "final": json.loads(log.read_text().splitlines()[-1]) if log.exists() else {}}
+        res[kind] = {"seeds": seeds, "space": space.name, **baseline_sizes(cfg.hsae), "steps": cfg.training.steps,
+                     "seconds": round(time.time() - t0, 1)}
+    return {"baselines": res}
+
+def load_trained(path:str|Path, space:InputSpace|None=None):
+    "Any model this project trains, from its folder (H-SAE, our SAE, a SAELens SAE), seen from λ (`as_residual`) in `space`."
+    return as_residual(_load_model_files(path), space)
+
+def _load_model_files(path:str|Path):
+    d = json.loads((Path(path)/"cfg.json").read_text()) if (Path(path)/"cfg.json").exists() else None
+    if d is None: raise FileNotFoundError(f"{path} has no cfg.json: not a saved model (train it first)")
+    if d.get("architecture") == "hsae": return HSAE.from_pretrained(path)
+    if (d.get("metadata") or {}).get("polytope_hsae"): return SAE.from_pretrained(path)
+    from polytope_hsae.baselines import load_baseline
+    return load_baseline(path)
+
+
 # %% ../nbs/10_training.ipynb #1919b9ee
-ABLATIONS = ("euclidean_teacher", "topk2", "no_teacher_init", "no_causal_ortho", "jax_compat", "rkcnn_parents")
+ABLATIONS = ("euclidean_teacher", "moe_top1", "topk2", "no_teacher_init", "no_causal_ortho", "jax_compat", "rkcnn_parents")
 
 def ablation_setup(cfg, name:str, tensors:dict, hier) -> dict:
     "HSAEConfig, teacher tensors, two-stage flag and Cov of one ablation (see the table above)."
@@ -326,6 +471,8 @@ def ablation_setup(cfg, name:str, tensors:dict, hier) -> dict:
         euclid = {**tensors, "concept_vectors_lambda": tensors["concept_vectors_euclidean"]}
         eye = torch.eye(tensors["cov"].shape[0], dtype=tensors["cov"].dtype)
         return {"hcfg": teach, "teacher": euclid, "two_stage": two, "cov": eye}
+    if name == "moe_top1":
+        return {"hcfg": dataclasses.replace(teach, topk_parent=1), "teacher": tensors, "two_stage": two, "cov": tensors["cov"]}
     if name == "topk2":
         return {"hcfg": dataclasses.replace(teach, topk_parent=2), "teacher": tensors, "two_stage": two, "cov": tensors["cov"]}
     if name == "no_teacher_init":
@@ -339,13 +486,12 @@ def ablation_setup(cfg, name:str, tensors:dict, hier) -> dict:
                 "two_stage": two, "cov": tensors["cov"]}
     from polytope_hsae.config import load_config
     jax = load_config("jax-compat").hsae
-    scale = h.n_parents / jax.n_parents
-    hcfg = dataclasses.replace(jax, n_parents=h.n_parents, topk_parent=max(1, round(jax.topk_parent * scale)),
-                               atoms_per_subspace=h.atoms_per_subspace, load_balance_lambda=h.load_balance_lambda, init="random")
+    hcfg = dataclasses.replace(jax, n_parents=h.n_parents, topk_parent=h.topk_parent, atoms_per_subspace=h.atoms_per_subspace,
+                               load_balance_lambda=h.load_balance_lambda, space=h.space, init="random")
     return {"hcfg": hcfg, "teacher": None, "two_stage": False, "cov": None}
 
 def run_ablations(ctx, names:list[str]|None=None, progress:bool=True) -> dict:
-    "Train every ablation of `eval.ablations` (+ jax_compat) per seed into `<out>/ablations/<name>/`."
+    "Train every ablation of `eval.ablations` (+ jax_compat) per seed (`eval.ablation_seeds`, default all) into `<out>/ablations/<name>/`."
     from polytope_hsae.validation import load_teacher
     names = list(dict.fromkeys(list(names if names is not None else ctx.cfg.eval.ablations) + ["jax_compat"]))
     bad = [n for n in names if n not in ABLATIONS]
@@ -355,6 +501,7 @@ def run_ablations(ctx, names:list[str]|None=None, progress:bool=True) -> dict:
     for n in names:
         s = ablation_setup(ctx.cfg, n, tensors, hier)
         t0 = time.time()
-        out[n] = {**train_hsae_variant(ctx, ctx.out/"ablations"/n, s["hcfg"], s["teacher"], hier, s["two_stage"], s["cov"], progress),
+        out[n] = {**train_hsae_variant(ctx, ctx.out/"ablations"/n, s["hcfg"], s["teacher"], hier, s["two_stage"], s["cov"], progress,
+                                       seeds=ctx.cfg.eval.ablation_seeds or None),
                   "seconds": round(time.time() - t0, 1)}
     return {"ablations": out}
