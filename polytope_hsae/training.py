@@ -453,7 +453,7 @@ def _load_model_files(path:str|Path):
     d = json.loads((Path(path)/"cfg.json").read_text()) if (Path(path)/"cfg.json").exists() else None
     if d is None: raise FileNotFoundError(f"{path} has no cfg.json: not a saved model (train it first)")
     if d.get("architecture") == "hsae": return HSAE.from_pretrained(path)
-    if (d.get("metadata") or {}).get("polytope_hsae"): return SAE.from_pretrained(path)
+    if d.get("architecture") in ("standard", "topk"): return SAE.from_pretrained(path)   # ours (or a SAELens one of those kinds)
     from polytope_hsae.baselines import load_baseline
     return load_baseline(path)
 
