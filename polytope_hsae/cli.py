@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_phase_args(t, "redo Phase 1 even if complete")
     a = sub.add_parser("activations", help="corpus and labelled-context activations (runs Phase 1 first if needed)",
                        description="Capture activations at model.hook: the text corpus into <out>/activations/ and concept-labelled "
-                                   "contexts into <out>/contexts/{train,test}/. Resumes an interrupted capture.")
+                                   "contexts: corpus positions labelled by their next token's concept into <out>/contexts/{train,test}/ "
+                                   "and the current-word template variant into <out>/contexts_word/{train,test}/. Resumes an interrupted capture.")
     add_phase_args(a, "recapture from scratch even if complete")
     tr = sub.add_parser("train", help="Phase 2 (baseline) or Phase 3 (teacher) H-SAEs, or the flat baselines, one per seed (runs earlier phases if needed)",
                         description="Train on <out>/activations/: --phase baseline writes <out>/phase2/, --phase teacher "
