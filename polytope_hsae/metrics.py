@@ -17,11 +17,11 @@ from torch import Tensor
 from jaxtyping import Bool, Float, Int
 
 # %% auto #0
-__all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'FiringCounter', 'hsae_usage', 'spliced_loss',
-           'store_reconstructor', 'concept_relations', 'membership_relations', 'f1_matrix', 'match_latents',
-           'concept_scores', 'ContextSet', 'causal_cosine', 'teacher_directions', 'absorption_scores', 'auc',
-           'concept_direction_aucs', 'encode_all', 'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict',
-           'eval_token_batches', 'eval_activations', 'evaluate_model', 'flat_metrics', 'run_inputs',
+__all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'median_abs_cos', 'FiringCounter', 'hsae_usage',
+           'spliced_loss', 'store_reconstructor', 'concept_relations', 'membership_relations', 'f1_matrix',
+           'match_latents', 'concept_scores', 'ContextSet', 'causal_cosine', 'teacher_directions', 'absorption_scores',
+           'auc', 'concept_direction_aucs', 'encode_all', 'level_concepts', 'concept_metrics', 'mean_ci',
+           'target_verdict', 'eval_token_batches', 'eval_activations', 'evaluate_model', 'flat_metrics', 'run_inputs',
            'word_context_sets', 'run_concept_aucs', 'run_phase4']
 
 # %% ../nbs/11_metrics.ipynb #14beafbd
@@ -41,6 +41,13 @@ def explained_variance(
 def l0(codes:Float[Tensor, "n L"]) -> float:
     "Mean count of nonzero latents per row."
     return float((codes != 0).sum(-1).double().mean())
+
+def median_abs_cos(rows:Float[Tensor, "N d"]) -> float:
+    "Median |cosine| over distinct pairs of rows: near 1 when decoder rows collapse onto one direction (e.g. every parent learning the mean)."
+    if len(rows) < 2: return float("nan")
+    U = torch.nn.functional.normalize(rows.detach().double(), dim=1)
+    i, j = torch.triu_indices(len(U), len(U), 1)
+    return float((U[i] * U[j]).sum(-1).abs().median())
 
 class FiringCounter:
     "Per-latent firing counts over a stream of code batches; `dead()` = never fired in the window."
@@ -537,6 +544,7 @@ def evaluate_model(
            **({"explained_variance_lambda": explained_variance(xn, x_hat)} if ev_space == "causal" else {}),
            **(hsae_usage(codes, n_par) if n_par else {"l0_total": l0(codes)}),
            "dead_fraction": float(FiringCounter(codes.shape[1]).update(codes[:dead_window]).dead().double().mean()),
+           **({"parent_decoder_median_abs_cos": median_abs_cos((getattr(sae, "inner", None) or sae).dec_parent())} if n_par else {}),
            "dead_window_tokens": min(dead_window, len(codes))}
     if lm is not None and ce_batches:
         out.update(spliced_loss(lm, ce_batches, hook, store_reconstructor(sae, normalizer), reference=ce_reference))
