@@ -298,10 +298,11 @@ def run_space(ctx, tensors:dict|None=None) -> InputSpace:
 
 def _rkcnn_probe_data(ctx, data:SpaceData) -> tuple:
     "What the RkCNN probe of an H-SAE is fitted on (in the model's space): corpus activations, or (knn) the labelled train contexts and their concepts."
-    if ctx.cfg.rkcnn.score_method == "knn":
-        from polytope_hsae.metrics import ContextSet
-        cs = ContextSet.from_store(ctx.out/"contexts"/"train", data.store.normalizer)
-        return data.space.to_model(cs.x), cs.owners
+    if ctx.cfg.rkcnn.score_method == "knn":                # read the store directly: training does not import metrics
+        from polytope_hsae.activations import ActivationStore
+        d = ActivationStore(ctx.out/"contexts"/"train").load(["activations", "norms", "concept"])
+        x = data.store.normalizer(d["activations"].float(), d["norms"].float())
+        return data.space.to_model(x), d["concept"].long()
     return data.all(), None
 
 def _start_b_dec(model, data:SpaceData, method:str):
