@@ -1,10 +1,15 @@
 #!/usr/bin/env python
-"""Train-step time of the H-SAE (children computed for the selected experts only) vs its dense all-experts path vs a
-flat TopK SAE with the same total number of latents (k = 2 x topk_parent: one parent and one child per selected expert).
+"""Train-step time (forward + backward + Adam) of the H-SAE's exact child paths vs a flat TopK SAE with as many
+latents and the same L0 (k = 2 x topk_parent: one parent and one child per selected expert).
 
-Goal (issue): sparse H-SAE <= 1.0x the flat SAE's step time, and >= 2x faster than the dense path.
+  projected  all experts' s-dim projections in one [B, N*s] matmul, child codes for the selected experts only
+  grouped    (token, expert) pairs sorted by expert, one small matmul per non-empty expert, no padding
+  dense      every expert's children computed, unselected ones masked (the reference, tests only)
+  auto       what `HSAE.child_path` picks for this size (the path training uses)
 
-    python benchmarks/bench_hsae.py [--batch 1024] [--steps 10] [--device cpu]
+Goal (issue 19): auto <= 1.0x the flat SAE at every size.
+
+    python benchmarks/bench_hsae.py [--batch 512] [--steps 10] [--threads N] [--device cpu]
 """
 import argparse
 import time
@@ -16,7 +21,9 @@ from polytope_hsae.hsae import HSAE
 from polytope_hsae.sae import SAE, SAEConfig
 
 SIZES = {  # name: (d_in, n_parents, topk_parent, subspace_dim, atoms_per_subspace)
-    "quick (CPU preset)": (640, 32, 1, 8, 4),
+    "quick / standard": (640, 256, 16, 4, 8),
+    "moe_top1 ablation": (640, 256, 1, 4, 8),
+    "reference-like (top-32/512)": (640, 512, 32, 4, 16),
     "jax-compat": (640, 64, 32, 4, 4),
     "v2-focused sizes at d=640": (640, 96, 8, 96, 32),
 }
@@ -36,22 +43,27 @@ def step_time(model, x, steps, loss_fn):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--batch", type=int, default=1024)
+    p.add_argument("--batch", type=int, default=512, help="rows per step (quick/standard train with 512)")
     p.add_argument("--steps", type=int, default=10)
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     p.add_argument("--device", default="cpu")
     args = p.parse_args()
+    if args.threads: torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    print(f"device {args.device}, batch {args.batch}, {args.steps} timed steps each; seconds per train step\n")
-    print(f"{'size':<28} {'d_sae':>6} {'sparse':>9} {'dense':>9} {'flat':>9} {'sparse/flat':>12} {'dense/sparse':>13}")
+    print(f"device {args.device}, {torch.get_num_threads()} threads, batch {args.batch}, {args.steps} timed steps each; "
+          "seconds per train step\n")
+    cols = ["projected", "grouped", "dense"]
+    print(f"{'size':<28} {'d_sae':>6} " + " ".join(f"{c:>9}" for c in cols) + f" {'flat':>8} {'auto':>10} {'auto/flat':>10}")
     for name, (d, N, K, s, a) in SIZES.items():
-        cfg = HSAEConfig(n_parents=N, topk_parent=K, subspace_dim=s, atoms_per_subspace=a)
+        cfg = HSAEConfig(n_parents=N, topk_parent=K, subspace_dim=s, atoms_per_subspace=a, load_balance_lambda=1.0)
         x = torch.randn(args.batch, d, device=args.device)
         hs = HSAE(d, cfg).to(args.device).train()
-        sparse = step_time(hs, x, args.steps, lambda m, x: m.loss(x, update_dead=False)[0])
-        dense = step_time(hs, x, args.steps, lambda m, x: m.loss(x, update_dead=False, dense=True)[0])
+        t = {c: step_time(hs, x, args.steps, lambda m, x, c=c: m.loss(x, update_dead=False, path=c)[0]) for c in cols}
         flat_model = SAE(SAEConfig(d, hs.d_sae, k=min(2 * K, hs.d_sae))).to(args.device)
         flat = step_time(flat_model, x, args.steps, lambda m, x: m.loss(x, update_dead=False)[0])
-        print(f"{name:<28} {hs.d_sae:>6} {sparse:>9.4f} {dense:>9.4f} {flat:>9.4f} {sparse / flat:>12.2f} {dense / sparse:>13.2f}", flush=True)
+        auto = hs.child_path(args.batch)
+        print(f"{name:<28} {hs.d_sae:>6} " + " ".join(f"{t[c]:>9.4f}" for c in cols) +
+              f" {flat:>8.4f} {auto:>10} {t[auto] / flat:>10.2f}", flush=True)
 
 
 if __name__ == "__main__":

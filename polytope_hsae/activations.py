@@ -264,7 +264,8 @@ def context_items(
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     for s in range(0, len(contexts), batch_size):
         idx = list(range(s, min(s + batch_size, len(contexts))))
-        ids = [tokenizer(contexts.texts[i])["input_ids"] for i in idx]
+        # causal attention: the kept position never sees what follows it, so each row stops there (about half the forward)
+        ids = [tokenizer(contexts.texts[i])["input_ids"][: contexts.positions[i] + 1] for i in idx]
         width = max(len(x) for x in ids)
         tokens = torch.full((len(ids), width), pad, dtype=torch.long)
         for r, x in enumerate(ids): tokens[r, : len(x)] = torch.tensor(x)   # right padding: causal attention never sees it

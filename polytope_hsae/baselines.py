@@ -96,12 +96,13 @@ def matryoshka_sae(
 def trainer_config(
     steps:int, batch_size:int, lr:float,
     device:str="cpu",
+    autocast:bool=False,        # SAELens's bf16 autocast of the training forward pass (ours: `TrainConfig.autocast`)
 ) -> SAETrainerConfig:
     "SAELens trainer settings: Adam, linear warm-up over min(100, steps//10) steps, cosine to lr/10, no W&B, no checkpoints."
     if steps < 0 or batch_size <= 0: raise ValueError(f"need steps >= 0 and batch_size > 0, got steps={steps}, batch_size={batch_size}")
     return SAETrainerConfig(total_training_samples=steps * batch_size, train_batch_size_samples=batch_size,
                             lr=lr, lr_end=lr / 10, lr_scheduler_name="cosineannealing",
-                            lr_warm_up_steps=min(100, steps // 10), device=device,
+                            lr_warm_up_steps=min(100, steps // 10), device=device, autocast=autocast,
                             logger=LoggingConfig(log_to_wandb=False))
 
 
@@ -159,6 +160,7 @@ def train_matryoshka(
     progress:bool=True,         # SAELens's tqdm bar
     device:str="cpu",
     log_every:int=50,
+    autocast:bool=False,        # bf16 autocast (SAELens's own switch)
 ) -> SAE:
     "Train SAELens's Matryoshka BatchTopK SAE with SAELens's `SAETrainer`; save it to `out/model` and return the inference SAE."
     widths, out = check_widths(widths, d_sae), Path(out)
@@ -170,11 +172,11 @@ def train_matryoshka(
     first = next(batches)                                              # fails early on too little data
     b_dec_from = "given" if b_dec_init is not None else "data mean" if isinstance(data, Tensor) else "first-batch mean"
     if b_dec_init is None: b_dec_init = (data if isinstance(data, Tensor) else first).mean(0, dtype=torch.float64)
-    record = dict(steps=steps, batch_size=batch_size, lr=lr, seed=seed, b_dec_init=b_dec_from)
+    record = dict(steps=steps, batch_size=batch_size, lr=lr, seed=seed, b_dec_init=b_dec_from, autocast=autocast)
     md = {"hook_name": hook_name, "model_name": model_name, **(metadata or {}), "polytope_hsae": record}
     sae = matryoshka_sae(first.shape[1], d_sae, k, widths, b_dec_init.float().cpu(), seed, md).to(device)
     out.mkdir(parents=True, exist_ok=True); (out/"log.jsonl").write_text("")
-    trainer = LoggingSAETrainer(trainer_config(steps, batch_size, lr, device), sae, itertools.chain([first], batches),
+    trainer = LoggingSAETrainer(trainer_config(steps, batch_size, lr, device, autocast), sae, itertools.chain([first], batches),
                                 log_path=out/"log.jsonl", log_every=log_every)
     with mock.patch.object(_sae_trainer, "tqdm", partial(tqdm, disable=not progress)):   # SAETrainer has no switch for its bar
         sae = trainer.fit()                                            # SAELens returns its training SAE

@@ -145,6 +145,7 @@ class TrainingConfig:
     checkpoint_every: int = 500
     resample_every: int = 0        # re-seed dead latents every N steps (0: off); same for baseline and teacher
     b_dec_init: Literal["mean", "geometric_median", "zeros"] = "mean"   # decoder bias at start, for every SAE and H-SAE
+    autocast: bool = False         # bf16 matmuls in every SAE's forward/backward (weights and Adam stay float32); SAELens's `autocast`
     def __post_init__(self):
         _check(len(self.seeds) >= 1, "training.seeds", "give at least one seed")
         _check(self.lr > 0, "training.lr", f"must be > 0, got {self.lr}")

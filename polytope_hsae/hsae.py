@@ -19,10 +19,15 @@ from .geometry import InputSpace, check_space
 from .sae import save_sae, load_sae_files
 
 # %% auto #0
-__all__ = ['HSAE', 'teacher_parents', 'init_from_teacher']
+__all__ = ['CHILD_PATHS', 'GROUPED_ROW_COST', 'GROUPED_EXPERT_COST', 'HSAE', 'teacher_parents', 'init_from_teacher']
 
 # %% ../nbs/09_hsae.ipynb #c0e5b7dc
 def _unit_rows(W:Tensor) -> Tensor: return W / W.norm(dim=-1, keepdim=True).clamp_min(1e-12)
+
+CHILD_PATHS = ("projected", "grouped", "dense")
+# The grouped path's costs in multiply-add equivalents, fitted to benchmarks/bench_hsae.py on a 2-core CPU: moving each
+# (token, expert) row (gather, index_add, their gradients) ≈ 128·d, and a fixed cost per expert (Python loop, small matmuls).
+GROUPED_ROW_COST, GROUPED_EXPERT_COST = 128, 500_000
 
 class HSAE(nn.Module):
     "Hierarchical SAE: top-K routed parents, each with a child expert in its own subspace (SAELens-style names)."
@@ -96,29 +101,49 @@ class HSAE(nn.Module):
         if self.cfg.parent_threshold > 0: r = r * (r > self.cfg.parent_threshold)
         return r * gate
 
-    # -- children: sparse (selected experts only) and dense (all experts, for tests) --
-    def _children_sparse(self, xc:Tensor, idx:Tensor, gate:Tensor):
-        "Children of the selected experts only: tokens grouped by expert, padded to the largest group, one bmm per layer."
+    # -- children: three exact paths (projected, grouped: selected experts only; dense: all experts, the reference) --
+    def _children_projected(self, xc:Tensor, idx:Tensor, gate:Tensor):
+        "All experts' s-dim projections in one matmul ([B, N·s]); child codes only for the selected experts; one matmul back."
         B, K = idx.shape
-        N, s = self.n_parents, self.cfg.subspace_dim
+        N, s, a = self.n_parents, self.cfg.subspace_dim, self.cfg.atoms_per_subspace
+        y = (xc @ self.W_down.reshape(N * s, self.d_in).T).view(B, N, s)                         # [B, N, s]
+        sel = idx[..., None].expand(B, K, s)
+        y_sel = y.gather(1, sel)                                                                  # [B, K, s]
+        pre = torch.einsum("bks,bksa->bka", y_sel, self.W_enc_child[idx]) + self.b_enc_child[idx]   # [B, K, a]
+        val, j = pre.max(-1); val = torch.relu(val)                                               # [B, K]
+        atom = self.dec_child()[idx, j]                                                           # [B, K, s]
+        coef = (val * gate.gather(1, idx))[..., None] * atom                                      # gate: 1 forward, softmax gradient
+        full = xc.new_zeros(B, N, s).scatter(1, sel, coef)                                        # zero outside the selected experts
+        out = full.view(B, N * s) @ self.up().transpose(1, 2).reshape(N * s, self.d_in)           # [B, d]
+        return out, val, j
+
+    def _children_grouped(self, xc:Tensor, idx:Tensor, gate:Tensor):
+        "Children of the selected experts only: (token, slot) pairs sorted by expert, one small matmul per non-empty expert, no padding."
+        B, K = idx.shape
         exp = idx.reshape(-1)                                         # [B*K] expert of each (token, slot)
-        tok = torch.arange(B, device=xc.device).repeat_interleave(K)
         order = torch.argsort(exp, stable=True)
-        exp_s, tok_s = exp[order], tok[order]
-        counts = torch.bincount(exp, minlength=N)
-        pos = torch.arange(B * K, device=xc.device) - (torch.cumsum(counts, 0) - counts)[exp_s]   # slot within its group
-        cap = int(counts.max())
-        X = xc.new_zeros(N, cap, self.d_in).index_put((exp_s, pos), xc[tok_s])                  # [N, cap, d]
-        y = torch.bmm(X, self.W_down.transpose(1, 2))                                            # [N, cap, s]
-        pre = torch.bmm(y, self.W_enc_child) + self.b_enc_child[:, None, :]                      # [N, cap, a]
-        val, j = pre.max(-1); val = torch.relu(val)                                              # [N, cap]
-        atom = torch.gather(self.dec_child(), 1, j[..., None].expand(-1, -1, s))                 # [N, cap, s]
-        rec = torch.bmm(val[..., None] * atom, self.up().transpose(1, 2))                        # [N, cap, d]
+        tok_s = torch.div(order, K, rounding_mode="floor")            # token of each sorted pair
+        counts = torch.bincount(exp, minlength=self.n_parents).tolist()
+        X = xc[tok_s].split(counts)                                   # per expert: its tokens [c_e, d]
+        weights = zip(*(W.unbind(0) for W in (self.W_down, self.W_enc_child, self.b_enc_child, self.dec_child(), self.up())))
+        recs, vals, js = [], [], []                                   # (unbind: one backward node, not a full-size gradient per expert)
+        for xe, (Wd, We, be, D, Wu) in zip(X, weights):
+            if len(xe) == 0: continue
+            pre = (xe @ Wd.T) @ We + be                                                          # [c, a]
+            v, jj = pre.max(-1); v = torch.relu(v)
+            recs.append((v[:, None] * D[jj]) @ Wu.T); vals.append(v); js.append(jj)              # [c, d]
         g = gate.gather(1, idx).reshape(-1)[order]
-        out = xc.new_zeros(B, self.d_in).index_add(0, tok_s, rec[exp_s, pos] * g[:, None])
-        val_all = val.new_zeros(B * K).index_put((order,), val[exp_s, pos])
-        j_all = torch.zeros(B * K, dtype=torch.long, device=xc.device).index_put((order,), j[exp_s, pos])
-        return out, val_all.view(B, K), j_all.view(B, K)
+        out = xc.new_zeros(B, self.d_in).index_add(0, tok_s, torch.cat(recs) * g[:, None])
+        inv = torch.empty_like(order); inv[order] = torch.arange(B * K, device=xc.device)
+        return out, torch.cat(vals)[inv].view(B, K), torch.cat(js)[inv].view(B, K)
+
+    def child_path(self, batch:int) -> str:
+        "The faster exact path for this size: 'projected' costs ∝ N·s per token, 'grouped' ∝ K·s plus a fixed cost per expert (measured in benchmarks/bench_hsae.py)."
+        N, K, s = self.n_parents, self.cfg.topk_parent, self.cfg.subspace_dim
+        if self.W_down.device.type != "cpu": return "projected"                # accelerators: no per-expert Python loop
+        projected = batch * N * s * self.d_in                                   # multiply-adds of the [B, N·s] projections
+        grouped = batch * K * self.d_in * (GROUPED_ROW_COST + s) + N * GROUPED_EXPERT_COST
+        return "projected" if projected <= grouped else "grouped"
 
     def _children_dense(self, xc:Tensor, idx:Tensor, gate:Tensor):
         y = torch.einsum("bd,nsd->bns", xc, self.W_down)
@@ -130,15 +155,21 @@ class HSAE(nn.Module):
         out = (rec * (gate * chosen)[..., None]).sum(1)
         return out, val.gather(1, idx), j.gather(1, idx)
 
-    def forward_parts(self, x:Float[Tensor, "B d"], dense:bool=False) -> dict[str, Tensor]:
+    def forward_parts(
+        self, x:Float[Tensor, "B d"],
+        dense:bool=False,              # all experts computed, unselected ones masked (the reference; tests only)
+        path:str|None=None,            # 'projected' | 'grouped' | 'dense'; None: `child_path` picks the faster
+    ) -> dict[str, Tensor]:
         "Everything one pass computes: codes, routing, reconstructions."
         self._check(x)
+        path = "dense" if dense else (path or self.child_path(len(x)))
+        if path not in CHILD_PATHS: raise ValueError(f"path={path!r}; use one of {CHILD_PATHS}")
         xc = x - self.b_dec
         h = xc @ self.W_enc_parent + self.b_enc_parent
         idx, gate = self.route(h)
         z = self.parent_codes(h, gate)
         parent_recon = z @ self.dec_parent() + self.b_dec
-        child_out, child_val, child_idx = (self._children_dense if dense else self._children_sparse)(xc, idx, gate)
+        child_out, child_val, child_idx = getattr(self, f"_children_{path}")(xc, idx, gate)
         return {"h": h, "idx": idx, "gate": gate, "z_parent": z, "parent_recon": parent_recon, "child_val": child_val,
                 "child_idx": child_idx, "x_hat": parent_recon + child_out}
 
@@ -176,10 +207,11 @@ def _hsae_causal_ortho_loss(self) -> Tensor:
     if self.causal_cov.numel() == 0:
         raise ValueError("causal_ortho_lambda > 0 needs the teacher's Cov(γ): call hsae.set_causal_cov(teacher['cov'])")
     C = self.causal_cov
+    identity = torch.equal(C, torch.eye(len(C), dtype=C.dtype, device=C.device))   # causal space: skip two d×d products
     P, U = self.dec_parent(), self.child_atoms()        # [N, d], [N, a, d]
-    CP = P @ C                                          # [N, d]
+    CP, CU = (P, U) if identity else (P @ C, U @ C)
     num = torch.einsum("nad,nd->na", U, CP)
-    nu = torch.einsum("nad,de,nae->na", U, C, U).clamp_min(1e-12).sqrt()
+    nu = (CU * U).sum(-1).clamp_min(1e-12).sqrt()
     npar = (CP * P).sum(-1).clamp_min(1e-12).sqrt()
     return (num / (nu * npar[:, None])).pow(2).mean()
 
@@ -189,10 +221,10 @@ def _hsae_load_balance_loss(self, h:Tensor, gate:Tensor) -> Tensor:
     P = torch.softmax(h / self.temperature.clamp_min(1e-6), dim=-1).mean(0)
     return self.n_parents * (f * P).sum()
 
-def _hsae_loss(self, x:Float[Tensor, "B d"], update_dead:bool=True, dense:bool=False) -> tuple[Tensor, dict[str, Tensor]]:
+def _hsae_loss(self, x:Float[Tensor, "B d"], update_dead:bool=True, dense:bool=False, path:str|None=None) -> tuple[Tensor, dict[str, Tensor]]:
     "Total training loss and its parts; counts tokens since each flat latent fired."
     c = self.cfg
-    p = self.forward_parts(x, dense=dense)
+    p = self.forward_parts(x, dense=dense, path=path)
     parts = {"mse": (p["x_hat"] - x).pow(2).sum(-1).mean()}
     if c.top_level_beta: parts["top_level"] = c.top_level_beta * (p["parent_recon"] - x).pow(2).sum(-1).mean()
     if c.l1_parent: parts["l1_parent"] = c.l1_parent * (p["z_parent"] * self.dec_parent().norm(dim=1)).sum(-1).mean()

@@ -45,6 +45,7 @@ class TrainConfig:
     seed: int = 0                       # data order (tensor data) and the routing noise
     tensorboard: bool = False
     wandb: bool = False                 # W&B runs offline unless WANDB_MODE says otherwise
+    autocast: bool = False              # bf16 autocast of the loss (forward and backward matmuls); parameters and Adam stay float32
     def __post_init__(self):
         if self.steps <= 0 or self.batch_size <= 0: raise ValueError(f"TrainConfig needs steps, batch_size > 0, got {self.steps}, {self.batch_size}")
         if self.checkpoint_every and not self.out: raise ValueError("checkpoint_every needs out= (a folder for the checkpoints)")
@@ -189,7 +190,8 @@ def train(
         except StopIteration: raise TrainingError(f"the data ran out after {step} batches; give more data or fewer steps") from None
         if hasattr(model, "set_temperature"): model.set_temperature(step, cfg.steps)
         for g in opt.param_groups: g["lr"] = cfg.lr * lr_factor(step, cfg)
-        total, parts = model.loss(x)
+        with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=cfg.autocast):
+            total, parts = model.loss(x)
         reg_w = min(1.0, (step + 1) / cfg.reg_warmup_steps) if cfg.reg_warmup_steps else 1.0
         loss = total - (1 - reg_w) * sum(parts[k] for k in REGULARISERS if k in parts)
         if not torch.isfinite(loss):
@@ -250,7 +252,7 @@ def _train_config(cfg, steps:int, out:Path, seed:int, freeze:int=0) -> TrainConf
     return TrainConfig(steps=steps, batch_size=t.batch_size, lr=t.lr, lr_warmup_steps=max(1, min(100, steps // 10)),
                        reg_warmup_steps=max(1, min(200, steps // 5)), log_every=t.log_every,
                        checkpoint_every=t.checkpoint_every, out=str(out), seed=seed, freeze_decoder_steps=freeze,
-                       resample_every=t.resample_every)
+                       resample_every=t.resample_every, autocast=t.autocast)
 
 class SpaceData:
     "A corpus store's (normalised) batches mapped into a model's input space: what `train`, b_dec and probes read."
@@ -425,7 +427,7 @@ def train_baseline(ctx, kind:str, seed:int, data:SpaceData, out:Path, progress:b
     return train_matryoshka(data, d_sae=sz["d_sae"], k=sz["k"],
                             widths=sz["widths"], steps=t.steps, batch_size=t.batch_size, lr=t.lr, seed=seed, out=out,
                             b_dec_init=b_dec if b_dec is not None else torch.zeros(data.d), hook_name=data.store.hook,
-                            model_name=cfg.model.name, metadata={"space": data.space.name}, progress=progress)
+                            model_name=cfg.model.name, metadata={"space": data.space.name}, progress=progress, autocast=t.autocast)
 
 def run_baselines(ctx, progress:bool=True) -> dict:
     "The flat baselines of `eval.baselines`, one per seed, into `<out>/baselines/<kind>/seed_<s>/`."
