@@ -327,9 +327,18 @@ class ActivationStore:
             with safe_open(str(self.shard_files[i]), "pt") as f:
                 out = {k: f.get_tensor(k) for k in (keys or f.keys())}
         except Exception as e:
-            raise ActivationError(f"shard {self.shard_files[i].name} is unreadable ({e}); delete it and re-run the capture to rewrite it") from e
-        if "activations" in out: out["activations"] = out["activations"].float()
+            raise ActivationError(f"{self.shard_files[i]} is unreadable ({e}); {self.recapture_advice()}") from e
+        if "activations" in out:
+            out["activations"] = out["activations"].float()
+            if not torch.isfinite(out["activations"]).all():      # a NaN row would silently change every metric read from it
+                n = int((~torch.isfinite(out["activations"])).any(-1).sum())
+                raise ActivationError(f"{self.shard_files[i]} holds {n} non-finite activation rows; {self.recapture_advice()}")
         return out
+
+    def recapture_advice(self) -> str:
+        "How to rebuild this store (the capture is marked complete, so a plain re-run would skip it)."
+        run = self.path.parent.parent if self.path.parent.name in ("contexts", "contexts_word") else self.path.parent
+        return f"the capture is marked complete, so rebuild it: polytope-hsae activations --force --out {run}"
 
     def load(self, keys:Iterable[str]|None=None, normalize:bool=False) -> dict[str, Tensor]:
         "Every shard concatenated (for small stores)."

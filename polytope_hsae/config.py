@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #aa08cdcc
 from __future__ import annotations
-import difflib, json, os, types, typing
+import difflib, json, math, os, types, typing
 from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
@@ -15,10 +15,10 @@ import yaml
 from platformdirs import user_cache_dir
 
 # %% auto #0
-__all__ = ['CACHE_ENV', 'cache_dir', 'write_json', 'ConfigError', 'ModelConfig', 'ConceptsConfig', 'GeometryConfig',
-           'ActivationsConfig', 'HSAEConfig', 'TrainingConfig', 'EvalConfig', 'SteeringConfig', 'RkCNNConfig',
-           'CeptionConfig', 'ExperimentConfig', 'from_dict', 'list_presets', 'parse_override', 'load_config',
-           'save_config']
+__all__ = ['CACHE_ENV', 'ABLATION_NAMES', 'cache_dir', 'write_json', 'ConfigError', 'ModelConfig', 'ConceptsConfig',
+           'GeometryConfig', 'ActivationsConfig', 'HSAEConfig', 'TrainingConfig', 'EvalConfig', 'SteeringConfig',
+           'RkCNNConfig', 'CeptionConfig', 'ExperimentConfig', 'from_dict', 'list_presets', 'parse_override',
+           'load_config', 'save_config']
 
 # %% ../nbs/00_config.ipynb #0dd5022b
 CACHE_ENV = "POLYTOPE_HSAE_CACHE"
@@ -46,6 +46,9 @@ class ConfigError(ValueError):
 
 def _check(cond:bool, key:str, msg:str):
     if not cond: raise ConfigError(f"{key}: {msg}")
+
+# each changes one thing about Phase 3 (training.run_ablations); checked here so a typo fails before any phase runs
+ABLATION_NAMES = ("euclidean_teacher", "moe_top1", "topk2", "no_teacher_init", "no_causal_ortho", "jax_compat", "rkcnn_parents")
 
 @dataclass
 class ModelConfig:
@@ -148,7 +151,14 @@ class TrainingConfig:
     autocast: bool = False         # bf16 matmuls in every SAE's forward/backward (weights and Adam stay float32); SAELens's `autocast`
     def __post_init__(self):
         _check(len(self.seeds) >= 1, "training.seeds", "give at least one seed")
-        _check(self.lr > 0, "training.lr", f"must be > 0, got {self.lr}")
+        _check(all(s >= 0 for s in self.seeds), "training.seeds", f"seeds must be >= 0, got {self.seeds}")
+        _check(math.isfinite(self.lr) and self.lr > 0, "training.lr", f"must be a finite number > 0, got {self.lr}")
+        for k in ("batch_size", "steps", "log_every"):
+            _check(getattr(self, k) > 0, f"training.{k}", f"must be > 0, got {getattr(self, k)}")
+        for k in ("stage_a_steps", "stage_b_steps", "checkpoint_every", "resample_every"):
+            _check(getattr(self, k) >= 0, f"training.{k}", f"must be >= 0, got {getattr(self, k)}")
+        _check(not self.two_stage or self.stage_a_steps + self.stage_b_steps > 0, "training.stage_b_steps",
+               "two_stage needs stage_a_steps + stage_b_steps > 0")
 
 @dataclass
 class EvalConfig:
@@ -170,6 +180,15 @@ class EvalConfig:
     def __post_init__(self):
         bad = [b for b in self.baselines if b not in ("topk", "matryoshka")]
         _check(not bad, "eval.baselines", f"unknown baseline(s) {bad}; allowed: ['topk', 'matryoshka']")
+        bad = [a for a in self.ablations if a not in ABLATION_NAMES]
+        _check(not bad, "eval.ablations", f"unknown ablation(s) {bad}; allowed: {list(ABLATION_NAMES)}")
+        _check(all(s >= 0 for s in self.ablation_seeds), "eval.ablation_seeds", f"seeds must be >= 0, got {self.ablation_seeds}")
+        for k in ("n_eval_tokens", "dead_window", "min_concepts", "probe_c"):
+            _check(getattr(self, k) > 0, f"eval.{k}", f"must be > 0, got {getattr(self, k)}")
+        for k in ("ce_tokens", "probe_max_iter"):
+            _check(getattr(self, k) >= 0, f"eval.{k}", f"must be >= 0, got {getattr(self, k)}")
+        for k in ("purity_gain_pp", "leakage_reduction", "steering_leakage_reduction", "ev_tolerance"):
+            _check(math.isfinite(getattr(self, k)), f"eval.{k}", f"must be a finite number, got {getattr(self, k)}")
         _check(0 < self.absorption_cos < 1, "eval.absorption_cos", f"must be in (0, 1), got {self.absorption_cos}")
 
 @dataclass
@@ -260,6 +279,7 @@ class ExperimentConfig:
     ception: CeptionConfig = field(default_factory=CeptionConfig)
 
     def __post_init__(self):
+        _check(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
         if self.hsae.space == "causal":       # l = (λ − μ) Cov^{1/2} pairs λ with the unembedding: the final layer, raw
             _check(self.model.hook in (None, "ln_final.hook_normalized"), "hsae.space",
                    f"'causal' needs the final-layer λ hook (model.hook: null), got model.hook={self.model.hook!r}; use space: residual")
@@ -351,6 +371,7 @@ def load_config(
     p = Path(name_or_path)
     if p.suffix in (".yaml", ".yml") or p.exists():
         if not p.exists(): raise ConfigError(f"config file {p} does not exist")
+        if p.is_dir(): raise ConfigError(f"--config {p} is a folder; pass a YAML file (a run's is <run>/config.yaml) or a preset name {list_presets()}")
         src = p
     else:
         src = _presets_dir()/f"{name_or_path}.yaml"
@@ -358,8 +379,10 @@ def load_config(
             close = difflib.get_close_matches(str(name_or_path), list_presets(), n=1)
             raise ConfigError(f"unknown preset {name_or_path!r}" + (f"; did you mean {close[0]!r}?" if close else "")
                               + f" Presets: {list_presets()}, or pass a path to a YAML file.")
-    try: d = yaml.safe_load(src.read_text()) or {}
+    try: d = yaml.safe_load(src.read_text())
     except yaml.YAMLError as e: raise ConfigError(f"{src}: not valid YAML ({e})") from e
+    if d is None: raise ConfigError(f"{src} is empty; start from a preset: polytope-hsae config --config quick > {src.name}")
+    if not isinstance(d, dict): raise ConfigError(f"{src}: expected a mapping of sections (model:, training:, …), got {type(d).__name__}")
     for k, v in (overrides or {}).items(): _set_dotted(d, k, v)
     return from_dict(ExperimentConfig, d)
 

@@ -16,8 +16,8 @@ from torch import Tensor, nn
 from jaxtyping import Float
 
 # %% auto #0
-__all__ = ['B_DEC_INITS', 'WEIGHTS_FILE', 'CFG_FILE', 'SAEConfig', 'SAE', 'geometric_median', 'init_b_dec_', 'save_sae',
-           'load_sae_files']
+__all__ = ['B_DEC_INITS', 'WEIGHTS_FILE', 'CFG_FILE', 'CHECKSUM_FILE', 'SAEConfig', 'SAE', 'geometric_median', 'init_b_dec_',
+           'save_sae', 'check_finite', 'load_sae_files']
 
 # %% ../nbs/08_sae.ipynb #e9833f87
 @dataclass
@@ -205,16 +205,38 @@ def save_sae(model:nn.Module, path:str|Path, cfg_dict:dict, tensors:dict[str, Te
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(path/f".tmp-{WEIGHTS_FILE}"))
     (path/f".tmp-{CFG_FILE}").write_text(json.dumps(cfg_dict, indent=1, default=str))
+    (path/f".tmp-{CHECKSUM_FILE}").write_text(json.dumps({WEIGHTS_FILE: _sha256(path/f".tmp-{WEIGHTS_FILE}")}))
     os.replace(path/f".tmp-{WEIGHTS_FILE}", path/WEIGHTS_FILE); os.replace(path/f".tmp-{CFG_FILE}", path/CFG_FILE)
+    os.replace(path/f".tmp-{CHECKSUM_FILE}", path/CHECKSUM_FILE)
     return path
 
+CHECKSUM_FILE = "checksums.json"      # sha256 of the weights, written by `save_sae`; SAELens ignores it
+
+def _sha256(f:Path) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    with open(f, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""): h.update(block)
+    return h.hexdigest()
+
+def check_finite(tensors:dict[str, Tensor], where:str, fix:str):
+    "Raise a ValueError naming `where`, the tensors and the fix if any floating tensor holds NaN or inf."
+    bad = {k: int((~torch.isfinite(v)).sum()) for k, v in tensors.items() if v.is_floating_point() and not torch.isfinite(v).all()}
+    if bad: raise ValueError(f"{where} holds non-finite values ({', '.join(f'{n} in {k}' for k, n in bad.items())}); {fix}")
+
 def load_sae_files(path:str|Path) -> tuple[dict, dict[str, Tensor]]:
-    "cfg.json and the safetensors weights of a saved model, with clear errors for missing or corrupt files."
+    "cfg.json and the safetensors weights of a saved model, with clear errors for missing, corrupt or non-finite files."
     from safetensors.torch import load_file
     path = Path(path)
     if not (path/CFG_FILE).exists(): raise FileNotFoundError(f"{path} has no {CFG_FILE}: not a saved SAE (save_pretrained writes one)")
+    fix = "re-save or retrain it (polytope-hsae train --force …)"
     try: cfg, tensors = json.loads((path/CFG_FILE).read_text()), load_file(str(path/WEIGHTS_FILE))
-    except Exception as e: raise ValueError(f"{path} holds an unreadable model ({type(e).__name__}: {e}); re-save or retrain it") from e
+    except Exception as e: raise ValueError(f"{path} holds an unreadable model ({type(e).__name__}: {e}); {fix}") from e
+    if (path/CHECKSUM_FILE).exists():                # written by save_sae: any changed byte is caught, not only NaN
+        try: want = json.loads((path/CHECKSUM_FILE).read_text())[WEIGHTS_FILE]
+        except Exception as e: raise ValueError(f"{path/CHECKSUM_FILE} is unreadable ({e}); {fix}") from e
+        if _sha256(path/WEIGHTS_FILE) != want: raise ValueError(f"{path/WEIGHTS_FILE} does not match its checksum: the file is corrupt; {fix}")
+    check_finite(tensors, str(path/WEIGHTS_FILE), fix)
     return cfg, tensors
 
 def _sae_save_pretrained(self, path:str|Path) -> Path:

@@ -15,8 +15,9 @@ import torch
 from torch import Tensor, nn
 from jaxtyping import Float
 
+from .config import ABLATION_NAMES
 from .geometry import InputSpace, check_space
-from .sae import SAE, SAEConfig, init_b_dec_, geometric_median
+from .sae import SAE, SAEConfig, init_b_dec_, geometric_median, check_finite
 from .hsae import HSAE, init_from_teacher
 
 # %% auto #0
@@ -122,7 +123,9 @@ def load_checkpoint(path:Path, model:nn.Module, opt) -> dict:
     from safetensors.torch import load_file
     try:
         state = json.loads((path/"state.json").read_text())
-        model.load_state_dict(load_file(str(path/"model.safetensors")), strict=True)
+        weights = load_file(str(path/"model.safetensors"))
+        check_finite(weights, str(path/"model.safetensors"), "it is corrupt")
+        model.load_state_dict(weights, strict=True)
         t = load_file(str(path/"optim.safetensors"))
         torch.set_rng_state(t.pop("rng.torch"))
         opt.load_state_dict(_unflatten_optimizer(t, state["optimizer"]))
@@ -462,7 +465,7 @@ def _load_model_files(path:str|Path):
 
 
 # %% ../nbs/10_training.ipynb #1919b9ee
-ABLATIONS = ("euclidean_teacher", "moe_top1", "topk2", "no_teacher_init", "no_causal_ortho", "jax_compat", "rkcnn_parents")
+ABLATIONS = ABLATION_NAMES               # defined in config, so `load_config` refuses a typo before any phase runs
 
 def ablation_setup(cfg, name:str, tensors:dict, hier) -> dict:
     "HSAEConfig, teacher tensors, two-stage flag and Cov of one ablation (see the table above)."
