@@ -18,12 +18,12 @@ from torch import Tensor, nn
 from jaxtyping import Float, Int
 
 # %% auto #0
-__all__ = ['HUB_TASKS', 'STRATEGIES', 'CEPTION_METRICS', 'PLOTTED', 'CeptionError', 'TaskData', 'lexname_glosses', 'wordnet_task',
-           'hub_task', 'load_task', 'Prefix', 'prefix_activations', 'pool', 'Classifier', 'CeptionDiverged', 'predict',
-           'fit_classifier', 'token_activations', 'train_cycle_sae', 'check_sae_hook', 'sharpen', 'sharpened_targets',
-           'task_scores', 'probe_accuracy', 'class_selectivity', 'uncertainty_coefficient', 'clustering_scores',
-           'swapped_blocks', 'perplexity', 'evaluate_cycle', 'run_ception', 'ception_summary', 'ception_figure',
-           'ception_blocks']
+__all__ = ['HUB_TASKS', 'STRATEGIES', 'CEPTION_OUTPUTS', 'CEPTION_METRICS', 'PLOTTED', 'CeptionError', 'TaskData',
+           'lexname_glosses', 'wordnet_task', 'hub_task', 'load_task', 'Prefix', 'prefix_activations', 'pool',
+           'Classifier', 'CeptionDiverged', 'predict', 'fit_classifier', 'token_activations', 'train_cycle_sae',
+           'check_sae_hook', 'sharpen', 'sharpened_targets', 'task_scores', 'probe_accuracy', 'class_selectivity',
+           'uncertainty_coefficient', 'clustering_scores', 'swapped_blocks', 'perplexity', 'evaluate_cycle',
+           'clear_outputs', 'run_ception', 'ception_summary', 'ception_figure', 'ception_blocks']
 
 # %% ../nbs/15_sae_ception.ipynb #5e33f755
 class CeptionError(ValueError):
@@ -426,21 +426,37 @@ def _check_settings(out:Path, cfg):
         if diff: raise ConfigError(f"{out} holds SAE-ception cycles made with other settings ({diff}); use another --out or --force")
     write_json(path, new)
 
+CEPTION_OUTPUTS = ("ception.json", "summary.json", "report.html")   # plus seed_<s>/ folders
+
+def clear_outputs(out:Path) -> list[str]:
+    "Remove what `run_ception` writes in `out` (and nothing else: `--out .` or a folder of notes is safe); returns the names removed."
+    import re, shutil
+    out, gone = Path(out), []
+    if not out.exists(): return gone
+    for p in sorted(out.iterdir()):
+        if p.name in CEPTION_OUTPUTS and p.is_file(): p.unlink(); gone.append(p.name)
+        elif p.is_dir() and re.fullmatch(r"seed_\d+", p.name) and (not any(p.iterdir()) or any(p.glob("cycle_*"))):
+            shutil.rmtree(p); gone.append(p.name)
+    return gone
+
+
 def run_ception(
     cfg, out:str|Path,
     lm=None,                           # a loaded HookedTransformer (default: cfg.model)
     task:TaskData|None=None,           # default: load_task(cfg)
     progress:bool=True, log=print,
+    force:bool=False,                  # start over: remove this project's outputs in `out` (only those), once the model and task load
 ) -> dict:
     "SAE-ception for every seed: cycle 0, then `cycles` cycles of the chosen strategy and of `random`; writes summary.json and report.html."
     from polytope_hsae.corpus import token_batches
     c, out, t_start = cfg.ception, Path(out), time.time()
-    out.mkdir(parents=True, exist_ok=True)
-    _check_settings(out, cfg)
+    if not force: out.mkdir(parents=True, exist_ok=True); _check_settings(out, cfg)
     if lm is None:
         from polytope_hsae.lm import load_model
         lm = load_model(cfg.model.name, device=cfg.model.device, dtype=cfg.model.dtype)
     task = task or load_task(cfg)
+    if force:                                                    # the inputs checked out: now, and only now, start over
+        clear_outputs(out); out.mkdir(parents=True, exist_ok=True); _check_settings(out, cfg)
     labels = torch.tensor(task.labels)
     tr, va = torch.tensor(task.index("train")), torch.tensor(task.index("val"))
     make = lambda seed: Classifier(lm, c.layer, len(task.classes), c.pooling, c.train_blocks, seed=seed)

@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--out", type=Path, default=Path("runs/ception"), help="output directory (default: runs/ception)")
     sc.add_argument("--cycles", type=int, default=None, help="cycles after cycle 0 (default: ception.cycles)")
     sc.add_argument("--strategy", choices=["per_class", "per_example"], default=None, help="sharpening beside random (default: ception.strategy)")
-    sc.add_argument("--force", action="store_true", help="delete <out> and start over")
+    sc.add_argument("--force", action="store_true", help="remove the SAE-ception outputs in <out> (nothing else) and start over, once the model loads")
     rp = sub.add_parser("report", help="rebuild summary.json and report.html of a run from its files",
                         description="Rebuild <out>/summary.json and <out>/report.html (offline, plotly.js beside it) from the run's JSON files.")
     rp.add_argument("--out", type=Path, required=True, help="run directory")
@@ -110,10 +110,8 @@ def main(argv:list[str]|None=None) -> int:
             extra = {**({"ception.cycles": args.cycles} if args.cycles is not None else {}),
                      **({"ception.strategy": args.strategy} if args.strategy else {})}
             cfg = load_config(args.config, {**_overrides(args.overrides), **extra})
-            if args.force:
-                import shutil; shutil.rmtree(args.out, ignore_errors=True)
             from polytope_hsae.ception import CeptionError, run_ception
-            try: res = run_ception(cfg, args.out)
+            try: res = run_ception(cfg, args.out, force=args.force)     # --force removes only SAE-ception's own outputs, after the model loads
             except CeptionError as e: print(f"polytope-hsae sae-ception: {e}", file=sys.stderr); return 2
             print(f"SAE-ception: {args.out}/summary.json, {args.out}/report.html ({res['seconds']} s)"); return 0
         cfg = load_config(args.config, _overrides(args.overrides))

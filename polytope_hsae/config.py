@@ -280,6 +280,10 @@ class ExperimentConfig:
 
     def __post_init__(self):
         _check(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
+        import re
+        _check(bool(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", self.name)) and ".." not in self.name, "name",
+               f"must be a plain folder name (letters, digits, _ . -; runs go to runs/<name>), got {self.name!r}")
+
         if self.hsae.space == "causal":       # l = (λ − μ) Cov^{1/2} pairs λ with the unembedding: the final layer, raw
             _check(self.model.hook in (None, "ln_final.hook_normalized"), "hsae.space",
                    f"'causal' needs the final-layer λ hook (model.hook: null), got model.hook={self.model.hook!r}; use space: residual")

@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/pipeline.html.md"""
 
 # %% ../nbs/13_pipeline.ipynb #6fd96dbc
 from __future__ import annotations
-import html, json, math, platform, time
+import html, json, math, os, platform, time
 from dataclasses import dataclass, field
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
@@ -18,8 +18,8 @@ from .config import ExperimentConfig, load_config, save_config, ConfigError, wri
 
 # %% auto #0
 __all__ = ['SANITY_PROMPTS', 'PHASES', 'NOT_IN_RUN_DIR', 'ANSWER_TEXT', 'TARGET_TEXT', 'RunContext', 'Phase', 'versions',
-           'run_setup', 'run_phase1', 'run_activations_phase', 'phase_fn', 'phase_names', 'run', 'answer_sentences',
-           'reconstruction_check', 'collect_summary', 'write_report']
+           'run_setup', 'run_phase1', 'run_activations_phase', 'phase_fn', 'phase_names', 'run', 'RunLock',
+           'RunLockedError', 'answer_sentences', 'reconstruction_check', 'collect_summary', 'write_report']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -150,11 +150,38 @@ def run(
     if bad: raise ConfigError(f"unknown phase(s) {bad}; phases: {phase_names()} or 'all'")
     if "all" not in force: _check_same_config(cfg, out)
     out.mkdir(parents=True, exist_ok=True)
+    with RunLock(out):
+        return _run_locked(cfg, out, force, log, only)
+
+class RunLock:
+    "One writer per run directory: an exclusive `flock` on `<out>/.lock` (released when the process ends, even by kill -9)."
+    def __init__(self, out:Path): self.path = Path(out)/".lock"
+    def __enter__(self):
+        import fcntl
+        self.f = open(self.path, "a+")
+        try: fcntl.flock(self.f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            self.f.seek(0); holder = self.f.read().strip() or "?"; self.f.close()
+            raise RunLockedError(f"{self.path.parent} is in use by another polytope-hsae process (pid {holder}); wait for it to finish "
+                                 f"or stop it (kill {holder}), or use another --out") from None
+        self.f.seek(0); self.f.truncate(); self.f.write(str(os.getpid())); self.f.flush()
+        return self
+    def __exit__(self, *exc):
+        import fcntl
+        self.f.seek(0); self.f.truncate(); fcntl.flock(self.f, fcntl.LOCK_UN); self.f.close()
+
+class RunLockedError(ConfigError):
+    "Another process is writing to this run directory."
+
+def _run_locked(cfg, out:Path, force:list[str], log, only) -> dict:
+    forced = [p for p in PHASES if {"all", p.name} & set(force) and (not only or p.name in only)]
+    for p in forced: (out/p.marker).unlink(missing_ok=True)      # a forced phase is incomplete from now until it finishes
     save_config(cfg, out/"config.yaml")
     ctx, record = RunContext(cfg, out), {"config": cfg.name, "seed": cfg.seed, "versions": versions(), "phases": {}}
     record = ({**json.loads((out/"run.json").read_text()), "versions": versions()}
               if only and (out/"run.json").exists() else record)   # a partial run keeps the others' records
     record.setdefault("phases", {})
+    ran = []                                                     # phases run by this invocation (run.json also keeps earlier ones)
     for i, ph in enumerate(PHASES, 1):
         if only and ph.name not in only: continue
         head = f"[{i}/{len(PHASES)}] {ph.name}: {ph.title}"
@@ -173,16 +200,16 @@ def run(
             record["phases"][ph.name] = {"status": "failed", "error": f"{type(e).__name__}: {e}", "seconds": round(time.time() - t0, 1)}
             write_json(out/"run.json", record); raise
         result = {**result, "seconds": round(time.time() - t0, 1)}
-        write_json(out/ph.marker, result)
+        write_json(out/ph.marker, result)                        # the marker last: it exists only over finished outputs
         record["phases"][ph.name] = {"status": "ran", "seconds": result["seconds"], "output": ph.marker}
+        ran.append(ph.name)
         log(f"{head} -- done in {result['seconds']} s")
     write_json(out/"run.json", record)
-    if (out/"phase4"/"summary.json").exists() and any(r["status"] == "ran" for r in record["phases"].values()):
+    if (out/"phase4"/"summary.json").exists() and ran:
         log(f"report: {write_report(out)}")
-    ran = [n for n, r in record["phases"].items() if r["status"] == "ran"]
     todo = [n for n, r in record["phases"].items() if r["status"] == "not built yet"]
     log(f"ran: {ran or 'nothing'}; complete before: "
-        f"{[n for n, r in record['phases'].items() if r['status'].startswith('skipped')] or 'none'}; not built yet: {todo or 'none'}")
+        f"{[n for n, r in record['phases'].items() if r['status'].startswith('skipped') and n not in ran] or 'none'}; not built yet: {todo or 'none'}")
     return record
 
 # %% ../nbs/13_pipeline.ipynb #a1bdf01c
