@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from .config import ConfigError, load_config, list_presets, parse_override, cache_dir
+from .config import ConfigError, load_config, list_presets, parse_override, cache_dir, JSONFileError
 from . import pipeline
 
 # %% auto #0
@@ -134,3 +134,5 @@ def main(argv:list[str]|None=None) -> int:
         return 0
     except ConfigError as e:
         print(f"polytope-hsae: config error: {e}", file=sys.stderr); return 2
+    except JSONFileError as e:
+        print(f"polytope-hsae: {e}", file=sys.stderr); return 2

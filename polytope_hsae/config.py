@@ -15,10 +15,10 @@ import yaml
 from platformdirs import user_cache_dir
 
 # %% auto #0
-__all__ = ['CACHE_ENV', 'ABLATION_NAMES', 'cache_dir', 'write_json', 'ConfigError', 'ModelConfig', 'ConceptsConfig',
-           'GeometryConfig', 'ActivationsConfig', 'HSAEConfig', 'TrainingConfig', 'EvalConfig', 'SteeringConfig',
-           'RkCNNConfig', 'CeptionConfig', 'ExperimentConfig', 'from_dict', 'list_presets', 'parse_override',
-           'load_config', 'save_config']
+__all__ = ['CACHE_ENV', 'ABLATION_NAMES', 'cache_dir', 'write_json', 'JSONFileError', 'read_json', 'ConfigError', 'ModelConfig',
+           'ConceptsConfig', 'GeometryConfig', 'ActivationsConfig', 'HSAEConfig', 'TrainingConfig', 'EvalConfig',
+           'SteeringConfig', 'RkCNNConfig', 'CeptionConfig', 'ExperimentConfig', 'from_dict', 'list_presets',
+           'parse_override', 'load_config', 'save_config']
 
 # %% ../nbs/00_config.ipynb #0dd5022b
 CACHE_ENV = "POLYTOPE_HSAE_CACHE"
@@ -39,6 +39,17 @@ def write_json(path:str|Path, obj) -> Path:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(obj, indent=1, default=str)); tmp.replace(path)
     return path
+
+class JSONFileError(ValueError):
+    "A JSON file the project reads is missing its end or is not JSON (half-written by a crash, edited by hand)."
+
+def read_json(path:str|Path, fix:str="delete it and re-run the step that writes it"):
+    "Read a JSON file; a broken one raises `JSONFileError` naming the file, where it breaks, and the fix."
+    path = Path(path)
+    try: return json.loads(path.read_text())
+    except json.JSONDecodeError as e:
+        raise JSONFileError(f"{path} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}: half-written?); {fix}") from None
+
 
 # %% ../nbs/00_config.ipynb #11c0f8c7
 class ConfigError(ValueError):

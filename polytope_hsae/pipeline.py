@@ -14,12 +14,13 @@ from typing import Callable
 
 import numpy as np
 
-from .config import ExperimentConfig, load_config, save_config, ConfigError, write_json
+from .config import ExperimentConfig, load_config, save_config, ConfigError, write_json, read_json, JSONFileError
 
 # %% auto #0
-__all__ = ['SANITY_PROMPTS', 'PHASES', 'NOT_IN_RUN_DIR', 'ANSWER_TEXT', 'TARGET_TEXT', 'RunContext', 'Phase', 'versions',
-           'run_setup', 'run_phase1', 'run_activations_phase', 'phase_fn', 'phase_names', 'run', 'RunLock',
-           'RunLockedError', 'answer_sentences', 'reconstruction_check', 'collect_summary', 'write_report']
+__all__ = ['SANITY_PROMPTS', 'PHASES', 'NOT_IN_RUN_DIR', 'HOOK_PATTERN', 'ANSWER_TEXT', 'TARGET_TEXT', 'RunContext', 'Phase',
+           'versions', 'run_setup', 'run_phase1', 'run_activations_phase', 'phase_fn', 'phase_names', 'run',
+           'preflight', 'RunLock', 'RunLockedError', 'answer_sentences', 'reconstruction_check', 'collect_summary',
+           'write_report']
 
 # %% ../nbs/13_pipeline.ipynb #8efc08b5
 @dataclass
@@ -149,9 +150,39 @@ def run(
     bad = [f for f in force + list(only or []) if f != "all" and f not in phase_names()]
     if bad: raise ConfigError(f"unknown phase(s) {bad}; phases: {phase_names()} or 'all'")
     if "all" not in force: _check_same_config(cfg, out)
+    pending = [p.name for p in PHASES if p.built and (not only or p.name in only) and (not p.optional or {p.name} & set(only or []) | set(force))
+               and ({"all", p.name} & set(force) or not (out/p.marker).exists())]
+    preflight(cfg, out, pending)
     out.mkdir(parents=True, exist_ok=True)
     with RunLock(out):
         return _run_locked(cfg, out, force, log, only)
+
+import re
+HOOK_PATTERN = re.compile(r"(blocks\.(\d+)\.((attn|mlp|ln\d)\.)?hook_\w+|hook_embed|hook_pos_embed|ln_final\.hook_\w+)")
+
+def preflight(cfg:ExperimentConfig, out:Path, pending:list[str]):
+    "Checks that need no model, before any phase runs: the device exists, the root synset exists, the hook looks like a hook (and its layer exists, once setup has recorded n_layers)."
+    dev = cfg.model.device
+    if pending:
+        import torch
+        if dev.startswith("cuda") and not torch.cuda.is_available():
+            raise ConfigError(f"model.device: {dev!r} but this torch build sees no CUDA GPU (torch {torch.__version__}); "
+                              "use --set model.device=cpu, or install a CUDA build of torch on a GPU machine")
+        if dev == "mps" and not torch.backends.mps.is_available():
+            raise ConfigError("model.device: 'mps' is not available here; use --set model.device=cpu")
+    if "phase1" in pending:
+        from polytope_hsae.concepts import synset
+        try: synset(cfg.concepts.root)
+        except KeyError as e: raise ConfigError(f"concepts.root: {e.args[0]}") from None
+    hook = cfg.model.hook
+    if hook is not None and pending:
+        m = HOOK_PATTERN.fullmatch(hook)
+        if m is None: raise ConfigError(f"model.hook: {hook!r} is not a TransformerLens hook name; they look like "
+                                        "'blocks.{L}.hook_resid_post', 'blocks.{L}.hook_mlp_out' or null (the final-layer λ hook)")
+        setup = out/"setup.json"
+        n_layers = json.loads(setup.read_text()).get("n_layers") if setup.exists() else None
+        if m.group(2) is not None and n_layers is not None and int(m.group(2)) >= n_layers:
+            raise ConfigError(f"model.hook: layer {m.group(2)} does not exist; {cfg.model.name} has layers 0..{n_layers - 1}")
 
 class RunLock:
     "One writer per run directory: an exclusive `flock` on `<out>/.lock` (released when the process ends, even by kill -9)."
@@ -178,8 +209,9 @@ def _run_locked(cfg, out:Path, force:list[str], log, only) -> dict:
     for p in forced: (out/p.marker).unlink(missing_ok=True)      # a forced phase is incomplete from now until it finishes
     save_config(cfg, out/"config.yaml")
     ctx, record = RunContext(cfg, out), {"config": cfg.name, "seed": cfg.seed, "versions": versions(), "phases": {}}
-    record = ({**json.loads((out/"run.json").read_text()), "versions": versions()}
-              if only and (out/"run.json").exists() else record)   # a partial run keeps the others' records
+    if only and (out/"run.json").exists():                       # a partial run keeps the others' records
+        try: record = {**read_json(out/"run.json"), "versions": versions()}
+        except JSONFileError as e: log(f"{e.args[0]}: starting a new run.json (it only records what ran)")
     record.setdefault("phases", {})
     ran = []                                                     # phases run by this invocation (run.json also keeps earlier ones)
     for i, ph in enumerate(PHASES, 1):
@@ -278,7 +310,9 @@ TARGET_TEXT = {"purity": "parent purity: teacher ≥ baseline + {thr}", "leakage
                "steering_leakage": "steering leakage: teacher ≤ baseline −{thr}", "explained_variance": "EV: teacher within {thr} of baseline"}
 
 def _read(p:Path):
-    return json.loads(p.read_text()) if p.exists() else None
+    phase = next((ph.name for ph in PHASES if str(p).endswith(ph.marker)), None)
+    fix = f"re-run that phase: polytope-hsae run --force {phase}" if phase else "delete it and re-run the step that writes it"
+    return read_json(p, fix) if p.exists() else None
 
 def _fmt(x, pct:bool=False) -> str:
     if x is None or (isinstance(x, float) and math.isnan(x)): return "n/a"

@@ -135,13 +135,19 @@ def load_checkpoint(path:Path, model:nn.Module, opt) -> dict:
     return state
 
 # %% ../nbs/10_training.ipynb #d7d51518
+def _json_row(line:str) -> dict|None:
+    "One log.jsonl row, or None for a blank or half-written line (a crash mid-write): resuming rewrites it from the checkpoint."
+    try: r = json.loads(line)
+    except json.JSONDecodeError: return None
+    return r if isinstance(r, dict) and "step" in r else None
+
 class _Loggers:
     "JSONL always; TensorBoard and W&B when asked."
     def __init__(self, cfg:TrainConfig, resume_step:int):
         self.path = Path(cfg.out)/"log.jsonl" if cfg.out else None
         if self.path: self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path and self.path.exists():                     # keep the lines up to the resumed checkpoint
-            keep = [l for l in self.path.read_text().splitlines() if l and json.loads(l)["step"] <= resume_step]
+            keep = [l for l in self.path.read_text().splitlines() if (r := _json_row(l)) is not None and r["step"] <= resume_step]
             self.path.write_text("".join(l + "\n" for l in keep))
         self.tb = self.wb = None
         if cfg.tensorboard:
