@@ -256,7 +256,7 @@ def _hsae_set_causal_cov(self, cov:Float[Tensor, "d d"]):
     "Cov(γ) for the causal inner product of λ-space vectors (teacher tensor 'cov')."
     if cov.shape != (self.d_in, self.d_in):
         raise ValueError(f"Cov has shape {tuple(cov.shape)}; this H-SAE needs ({self.d_in}, {self.d_in}) (a teacher from another model?)")
-    self.causal_cov = cov.to(self.W_enc_parent.dtype).clone()
+    self.causal_cov = cov.to(self.W_enc_parent.device, self.W_enc_parent.dtype).clone()
 
 def _decoders(self) -> list[tuple[Tensor, bool]]:
     "(tensor, rows_are_atoms) for each decoder that is normalised: rows of untied decoders, columns of tied encoders."

@@ -107,7 +107,7 @@ def save_checkpoint(folder:Path, step:int, model:nn.Module, opt, extra:dict|None
     tmp.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(tmp/"model.safetensors"))
     t, meta = _flatten_optimizer(opt)
-    save_file({**{k: v.contiguous() for k, v in t.items()}, "rng.torch": torch.get_rng_state()}, str(tmp/"optim.safetensors"))
+    save_file({**{k: v.contiguous().cpu() for k, v in t.items()}, "rng.torch": torch.get_rng_state()}, str(tmp/"optim.safetensors"))
     (tmp/"state.json").write_text(json.dumps({"step": step, "optimizer": meta, **(extra or {})}, default=str))
     if final.exists(): import shutil; shutil.rmtree(final)
     os.replace(tmp, final)
@@ -190,12 +190,13 @@ def train(
     log = _Loggers(cfg, start)
     history, t0 = [], time.time()
     frozen = [p for n, p in model.named_parameters() if n in DECODER_PARAMS]
+    device = next(model.parameters()).device
     stream = batch_stream(data, cfg.batch_size, cfg.seed, start)
     bar = tqdm(range(start, cfg.steps), desc="train", disable=not progress, initial=start, total=cfg.steps)
     done, resampled = start, None
     model.train()
     for step in bar:
-        try: x = next(stream)
+        try: x = next(stream).to(device, non_blocking=True)         # data stays on the CPU (a store, a tensor); the model may not
         except StopIteration: raise TrainingError(f"the data ran out after {step} batches; give more data or fewer steps") from None
         if hasattr(model, "set_temperature"): model.set_temperature(step, cfg.steps)
         for g in opt.param_groups: g["lr"] = cfg.lr * lr_factor(step, cfg)
@@ -351,6 +352,7 @@ def train_hsae_variant(
             probe_data = probe_data or _rkcnn_probe_data(ctx, data)
             x_probe, labels = probe_data
             mapping = {"rkcnn": apply_init(model, x_probe, cfg.rkcnn, labels, seed)}
+        model.to(cfg.model.device)                                # initialised on the CPU (seeded), trained where the config says
         if hcfg.causal_ortho_lambda: model.set_causal_cov(cov)
         train(model, data, _train_config(cfg, steps, out, seed, cfg.training.stage_a_steps if two_stage else 0),
                      resume=True, progress=progress)
@@ -427,7 +429,7 @@ def train_baseline(ctx, kind:str, seed:int, data:SpaceData, out:Path, progress:b
         sae = SAE(SAEConfig(data.d, sz["d_sae"], kind="topk", k=sz["k"], dead_tokens=cfg.eval.dead_window, hook_name=data.store.hook,
                             model_name=cfg.model.name, seed=seed, space=data.space.name))
         _start_b_dec(sae, data, cfg.training.b_dec_init)
-        train(sae, data, _train_config(cfg, cfg.training.steps, out, seed), resume=True, progress=progress)
+        train(sae.to(cfg.model.device), data, _train_config(cfg, cfg.training.steps, out, seed), resume=True, progress=progress)
         return sae
     from polytope_hsae.baselines import train_matryoshka
     b_dec = data.sample().double().mean(0) if cfg.training.b_dec_init == "mean" else None
@@ -436,7 +438,8 @@ def train_baseline(ctx, kind:str, seed:int, data:SpaceData, out:Path, progress:b
     return train_matryoshka(data, d_sae=sz["d_sae"], k=sz["k"],
                             widths=sz["widths"], steps=t.steps, batch_size=t.batch_size, lr=t.lr, seed=seed, out=out,
                             b_dec_init=b_dec if b_dec is not None else torch.zeros(data.d), hook_name=data.store.hook,
-                            model_name=cfg.model.name, metadata={"space": data.space.name}, progress=progress, autocast=t.autocast)
+                            model_name=cfg.model.name, metadata={"space": data.space.name}, progress=progress, autocast=t.autocast,
+                            device=cfg.model.device)
 
 def run_baselines(ctx, progress:bool=True) -> dict:
     "The flat baselines of `eval.baselines`, one per seed, into `<out>/baselines/<kind>/seed_<s>/`."
