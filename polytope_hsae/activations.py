@@ -612,7 +612,7 @@ def capture_corpus(
     settings = {"seed": cfg.seed, "seq_len": a.seq_len, "batch_size": a.batch_size, "n_tokens": a.n_tokens, "skip_bos": True}
     expected = -(-a.n_tokens // (a.batch_size * a.seq_len)) * a.batch_size * (a.seq_len - 1)
     capture(model, corpus_items(batches), Path(out)/"activations", hook=cfg.model.hook, shard_tokens=a.shard_tokens,
-                   compute_dtype=a.compute_dtype, source=a.source, settings=settings, total=expected, progress=progress,
+                   compute_dtype=a.compute_dtype, store_dtype=a.store_dtype, source=a.source, settings=settings, total=expected, progress=progress,
                    model_name=cfg.model.name)
     store = ActivationStore(Path(out)/"activations")
     if store.normalizer.kind != a.normalize: store.set_normalization(a.normalize)

@@ -104,6 +104,7 @@ class ActivationsConfig:
     batch_size: int = 16
     shard_tokens: int = 50_000     # activations per shard on disk
     compute_dtype: Literal["float32", "bfloat16"] = "float32"
+    store_dtype: Literal["float32", "bfloat16"] = "float32"   # bfloat16 halves the store on disk (GPU presets); rows are read back as float32
     normalize: Literal["none", "fixed", "unit"] = "none"
     contexts_per_concept: int = 8  # current-word template contexts per concept token (the reported variant)
     next_token_contexts_per_concept: int = 400  # cap on corpus positions labelled by their next token, per owning concept (0: no cap)
