@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib, copy, functools, json, math, time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import torch

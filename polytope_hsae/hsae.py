@@ -105,7 +105,7 @@ class HSAE(nn.Module):
     def _children_projected(self, xc:Tensor, idx:Tensor, gate:Tensor):
         "All experts' s-dim projections in one matmul ([B, N·s]); child codes only for the selected experts; one matmul back."
         B, K = idx.shape
-        N, s, a = self.n_parents, self.cfg.subspace_dim, self.cfg.atoms_per_subspace
+        N, s = self.n_parents, self.cfg.subspace_dim
         y = (xc @ self.W_down.reshape(N * s, self.d_in).T).view(B, N, s)                         # [B, N, s]
         sel = idx[..., None].expand(B, K, s)
         y_sel = y.gather(1, sel)                                                                  # [B, K, s]

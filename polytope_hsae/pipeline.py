@@ -375,7 +375,6 @@ def _curves_figure(out:Path):
     return fig
 
 def _metrics_figure(metrics:dict, names:list[str]):
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     fig = make_subplots(rows=1, cols=len(names), subplot_titles=names)
     for j, n in enumerate(names, 1):

@@ -8,7 +8,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/rkcnn.html.md"""
 from __future__ import annotations
 import json, math, time
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -439,7 +439,6 @@ def rkcnn_table_html(comparison:dict) -> str:
 
 def rkcnn_figures(result:dict) -> list:
     "Bars (mean ± CI over seeds) per hook for the headline metrics, and the layer sweep."
-    import plotly.graph_objects as go
     from plotly.subplots import make_subplots
     names = ("dead_fraction", "l0", "explained_variance", "ce_recovered", "mean_act_when_active")
     figs = []

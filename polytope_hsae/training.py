@@ -406,7 +406,6 @@ class InResidual(nn.Module):
 
 def as_residual(model:nn.Module, space:InputSpace|None=None) -> nn.Module:
     "The model itself when it reads λ; `InResidual(model, space)` when it was trained in causal space."
-    from polytope_hsae.geometry import space_of
     space = space or InputSpace()
     check_space(model, space)
     return model if space.name == "residual" else InResidual(model, space)

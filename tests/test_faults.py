@@ -1,7 +1,6 @@
 """Faults and bad input, tried as a user would from the command line (issue 17): each fails safe, names the
 problem and the fix, and loses nothing. The finer cases (forced markers, NaN shards, corrupt weights and
 checkpoints, half-written logs) are tested next to their code in the notebooks; these go through `polytope-hsae`."""
-import json
 import subprocess
 import sys
 import time
