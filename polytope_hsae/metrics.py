@@ -6,9 +6,9 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/metrics.html.md"""
 
 # %% ../nbs/11_metrics.ipynb #aaa68b86
 from __future__ import annotations
-import math, time
+import math, os, time
 from pathlib import Path
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable, Literal
 
 import numpy as np
@@ -18,11 +18,11 @@ from jaxtyping import Bool, Float, Int
 
 # %% auto #0
 __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'median_abs_cos', 'FiringCounter', 'hsae_usage',
-           'spliced_loss', 'store_reconstructor', 'concept_relations', 'membership_relations', 'f1_matrix',
-           'match_latents', 'concept_scores', 'ContextSet', 'causal_cosine', 'teacher_directions', 'absorption_scores',
-           'auc', 'concept_direction_aucs', 'encode_all', 'level_concepts', 'concept_metrics', 'mean_ci',
-           'target_verdict', 'eval_token_batches', 'eval_activations', 'evaluate_model', 'flat_metrics', 'run_inputs',
-           'word_context_sets', 'run_concept_aucs', 'run_phase4']
+           'ce_micro_tokens', 'FinalTail', 'CleanCE', 'clean_ce', 'spliced_loss', 'store_reconstructor',
+           'concept_relations', 'membership_relations', 'f1_matrix', 'match_latents', 'concept_scores', 'ContextSet',
+           'causal_cosine', 'teacher_directions', 'absorption_scores', 'auc', 'concept_direction_aucs', 'encode_all',
+           'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict', 'eval_token_batches', 'eval_activations',
+           'evaluate_model', 'flat_metrics', 'run_inputs', 'word_context_sets', 'run_concept_aucs', 'run_phase4']
 
 # %% ../nbs/11_metrics.ipynb #14beafbd
 def explained_variance(
@@ -79,6 +79,105 @@ def _next_token_ce_kl(logits:Tensor, tokens:Tensor, clean_logp:Tensor|None):
     kl = None if clean_logp is None else (clean_logp.exp() * (clean_logp - logp)).sum(-1)
     return ce, kl, logp
 
+def ce_micro_tokens(
+    d_vocab:int,
+    bytes_per_entry:int,               # bytes held per (token, vocabulary entry) while a micro-batch is scored
+    available:int|None=None,           # free memory in bytes (None: `psutil.virtual_memory().available`)
+    share:float=0.25,                  # use at most this share of the free memory …
+    max_bytes:int=2**30,               # … and at most this many bytes (larger micro-batches are no faster)
+) -> int:
+    "Tokens per CE micro-batch, sized from the free memory rather than fixed."
+    if available is None:
+        try:
+            import psutil
+            available = psutil.virtual_memory().available
+        except ImportError: available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    return max(1, int(min(share * available, max_bytes) // (bytes_per_entry * d_vocab)))
+
+class FinalTail:
+    "What a TransformerLens model computes after its final norm's `hook_normalized`: z = λ·w (+ b), logits = soft-cap(z W_U + b_U)."
+    NORMS = ("RMSNorm", "RMSNormPre", "LayerNorm", "LayerNormPre")   # their hook_normalized is followed by the affine map only
+    def __init__(self, model):
+        ln = model.ln_final
+        self.dtype, self.w, self.b = model.cfg.dtype, getattr(ln, "w", None), getattr(ln, "b", None)
+        self.W_T = model.W_U.detach().T.contiguous()      # as `Unembed.forward` multiplies: the model's own logits, to the bit
+        self.b_U, self.cap = model.b_U.detach(), getattr(model.cfg, "output_logits_soft_cap", -1.0)
+        self.linear = not (self.cap and self.cap > 0)     # logits affine in z (no soft-cap): KL needs no clean logits
+    @classmethod
+    def applies(cls, model, hook:str) -> bool:
+        "Whether `hook` is the output of a known final norm (else splice with a forward pass)."
+        from polytope_hsae.lm import LAMBDA_HOOK
+        return hook == LAMBDA_HOOK and type(getattr(model, "ln_final", None)).__name__ in cls.NORMS
+    @classmethod
+    def of(cls, model, hook:str) -> "FinalTail|None":
+        "The tail when it `applies`, else None."
+        return cls(model) if cls.applies(model, hook) else None
+    def z(self, lam:Tensor) -> Tensor:
+        "The unembedding's input."
+        x = lam.to(self.dtype)
+        if self.w is not None: x = x * self.w.detach()
+        return x if self.b is None else x + self.b.detach()
+    def logits(self, z:Tensor) -> Tensor:
+        from transformer_lens.utilities.activation_functions import apply_softcap
+        return apply_softcap(torch.nn.functional.linear(z, self.W_T, self.b_U), self.cap)
+
+def _lse_(logits:Float[Tensor, "n V"], block:int=16384) -> tuple[Float[Tensor, "n"], Float[Tensor, "n"]]:
+    "float64 log-sum-exp of each row and Σ exp(logits − row max); overwrites `logits` with exp(logits − row max)."
+    m = logits.amax(-1, keepdim=True)
+    e = logits.sub_(m).exp_()
+    s = sum(e[:, j:j + block].sum(-1).double() for j in range(0, e.shape[-1], block))   # float32 within a block, float64 across
+    return m[:, 0].double() + s.log(), s
+
+@dataclass
+class CleanCE:
+    "The clean side of CE recovered / KL at the final λ hook, computed once for every model: one entry per scored position (0 … S−2 of each row)."
+    lam: Float[Tensor, "n d"]          # the activation at the hook (what the splice replaces)
+    target: Int[Tensor, "n"]           # the next token
+    first: Bool[Tensor, "n"]           # position 0 (BOS): left clean by the splice
+    ce: Float[Tensor, "n"]             # clean next-token CE (float64)
+    lse: Float[Tensor, "n"]            # log-sum-exp of the clean logits (float64)
+    pw: Float[Tensor, "n d"]|None      # Σ_v p_clean(v) W_U[:, v] (float64; None when the logits are soft-capped)
+    hook: str = "ln_final.hook_normalized"
+
+@torch.no_grad()
+def clean_ce(
+    model, batches:Iterable[Int[Tensor, "batch seq"]],
+    hook:str="ln_final.hook_normalized",
+    acts:list[Tensor]|None=None,       # the batches' activations at `hook` ([batch, seq, d] each), if already captured
+    micro:int|None=None,               # positions per unembedding (None: `ce_micro_tokens` of the free memory)
+) -> CleanCE:
+    "The clean run of the CE batches at the final λ hook, kept as what `spliced_loss` needs: λ, targets, clean CE, log-sum-exp and p-weighted unembedding."
+    from polytope_hsae.activations import forward_to_hook
+    from polytope_hsae.lm import resolve_hook
+    hook = resolve_hook(model, hook)
+    tail = FinalTail.of(model, hook)
+    if tail is None: raise ValueError(f"clean_ce needs the final norm's hook_normalized, not {hook!r}: use spliced_loss, which runs the model")
+    batches = [t.to(model.cfg.device) for t in batches]
+    if not batches or sum(t.numel() for t in batches) == 0: raise ValueError("no tokens: `batches` was empty")
+    acts = [forward_to_hook(model, t, hook) for t in batches] if acts is None else acts
+    if len(acts) != len(batches) or any(a.shape[:2] != t.shape for a, t in zip(acts, batches)):
+        raise ValueError("acts must hold one [batch, seq, d] activation tensor per token batch")
+    row = model(batches[0][:1])[0, :-1]                  # the tail must give the model's own logits (first row)
+    gap = (tail.logits(tail.z(acts[0][0, :-1].to(tail.W_T.device))) - row).abs().max()
+    if not gap <= 1e-3 * (1 + row.abs().max()):
+        raise RuntimeError(f"the unembedding after {hook} does not reproduce the model's logits (max |Δ| {float(gap):.3g}); "
+                           "use spliced_loss(..., direct=False)")
+    lam = torch.cat([a[:, :-1].reshape(-1, a.shape[-1]) for a in acts]).to(tail.W_T.device, tail.dtype)
+    target = torch.cat([t[:, 1:].reshape(-1) for t in batches])
+    first = torch.cat([(torch.arange(t.shape[1] - 1) == 0).repeat(t.shape[0]) for t in batches])
+    V, step = tail.W_T.shape[0], micro or ce_micro_tokens(tail.W_T.shape[0], 6)
+    ce, lse, pw = [], [], []
+    for i in range(0, len(lam), step):
+        logits = tail.logits(tail.z(lam[i:i + step]))
+        c_y = logits.gather(-1, target[i:i + step, None])[:, 0].double()
+        l, s = _lse_(logits)                             # logits now hold exp(c − max)
+        ce.append(l - c_y); lse.append(l)
+        if tail.linear:                                  # Σ_v p(v) W_U[:, v]: float32 products within a vocabulary block, float64 across
+            acc = sum((logits[:, j:j + 16384] @ tail.W_T[j:j + 16384]).double() for j in range(0, V, 16384))
+            pw.append(acc / s[:, None])
+    cpu = lambda xs: torch.cat(xs).cpu() if xs else None
+    return CleanCE(lam.cpu(), target.cpu(), first, cpu(ce), cpu(lse), cpu(pw), hook)
+
 @torch.no_grad()
 def spliced_loss(
     model,                                                  # a HookedTransformer
@@ -87,11 +186,37 @@ def spliced_loss(
     reconstruct:Callable[[Tensor], Tensor],                 # activations (rows × d) → reconstructions
     progress:bool=False,
     reference:dict|None=None,                               # an earlier result on the same batches: reuse its zero-ablation numbers
-    micro:int=8,                                            # rows per forward pass (float64 log-probs of 262k-token vocabularies are big)
+    micro:int|None=None,                                    # rows per forward pass (None: sized from the free memory, `ce_micro_tokens`)
+    clean:CleanCE|None=None,                                # `clean_ce(model, batches, hook)`: shared by every model spliced at the final λ hook
+    direct:bool=True,                                       # at the final λ hook, unembed λ̂ (no forward pass); False: always run the model
 ) -> dict:
     "Clean, spliced and zero-ablated next-token CE, CE recovered, and KL to the clean logits, over all batches."
     from polytope_hsae.lm import resolve_hook
     hook = resolve_hook(model, hook)
+    tail = FinalTail.of(model, hook) if direct else None
+    if tail is not None:
+        batches = list(batches)
+        n = sum(t.shape[0] * (t.shape[1] - 1) for t in batches)
+        if n == 0: raise ValueError("no tokens: `batches` was empty")
+        if clean is None: clean = clean_ce(model, batches, hook, micro=micro and micro * batches[0].shape[1])
+        target = torch.cat([t[:, 1:].reshape(-1).cpu() for t in batches])
+        if clean.hook != hook or not torch.equal(clean.target, target):
+            raise ValueError(f"`clean` was computed on other batches (or at {clean.hook!r}, not {hook!r})")
+        step = micro * batches[0].shape[1] if micro else None
+        sums = _spliced_direct(tail, clean, reconstruct, reference is None, step, progress)
+    else: sums, n = _spliced_forward(model, batches, hook, reconstruct, reference is None, micro, progress)
+    if n == 0: raise ValueError("no tokens: `batches` was empty")
+    out = {k: v / n for k, v in sums.items()}
+    if reference is not None:
+        if reference.get("tokens") != n: raise ValueError(f"reference was computed on {reference.get('tokens')} tokens, these batches have {n}")
+        out.update(ce_zero=reference["ce_zero"], kl_zero=reference["kl_zero"])
+    gap = out["ce_zero"] - out["ce_clean"]
+    out["ce_recovered"] = (out["ce_zero"] - out["ce_spliced"]) / gap if abs(gap) > 1e-12 else float("nan")
+    out["tokens"] = n
+    return out
+
+def _spliced_forward(model, batches, hook, reconstruct, zero:bool, micro, progress) -> tuple[dict, int]:
+    "Sums of CE and KL with the reconstruction spliced in by forward passes with a hook (any hook)."
     sums = {"ce_clean": 0.0, "ce_spliced": 0.0, "ce_zero": 0.0, "kl_spliced": 0.0, "kl_zero": 0.0}; n = 0
     def replace(fn):
         def f(act, hook):
@@ -103,34 +228,59 @@ def spliced_loss(
     if progress:
         from tqdm.auto import tqdm
         it = tqdm(batches, desc="CE recovered", unit="batch")
-    rows = (t.to(model.cfg.device)[i:i + micro] for t in it for i in range(0, len(t), micro))   # bounded logits memory
+    size = lambda t: micro or max(1, ce_micro_tokens(model.cfg.d_vocab_out, 44) // t.shape[1])  # logits, two float64 log-probs, KL terms
+    rows = (t.to(model.cfg.device)[i:i + size(t)] for t in it for i in range(0, len(t), size(t)))   # bounded logits memory
     for tokens in rows:
         ce_c, _, clean = _next_token_ce_kl(model(tokens), tokens, None)
         ce_s, kl_s, _ = _next_token_ce_kl(model.run_with_hooks(tokens, fwd_hooks=[(hook, replace(reconstruct))]), tokens, clean)
         parts = [("ce_clean", ce_c), ("ce_spliced", ce_s), ("kl_spliced", kl_s)]
-        if reference is None:
+        if zero:
             ce_z, kl_z, _ = _next_token_ce_kl(model.run_with_hooks(tokens, fwd_hooks=[(hook, replace(torch.zeros_like))]), tokens, clean)
             parts += [("ce_zero", ce_z), ("kl_zero", kl_z)]
         for k, v in parts: sums[k] += float(v.sum())
         n += ce_c.numel()
-    if n == 0: raise ValueError("no tokens: `batches` was empty")
-    out = {k: v / n for k, v in sums.items()}
-    if reference is not None:
-        if reference.get("tokens") != n: raise ValueError(f"reference was computed on {reference.get('tokens')} tokens, these batches have {n}")
-        out.update(ce_zero=reference["ce_zero"], kl_zero=reference["kl_zero"])
-    gap = out["ce_zero"] - out["ce_clean"]
-    out["ce_recovered"] = (out["ce_zero"] - out["ce_spliced"]) / gap if abs(gap) > 1e-12 else float("nan")
-    out["tokens"] = n
-    return out
+    return sums, n
+
+def _spliced_direct(tail:FinalTail, clean:CleanCE, reconstruct, zero:bool, step:int|None, progress) -> dict:
+    "Sums of CE and KL with λ̂ spliced in at the final λ hook: the spliced logits are the unembedding of λ̂, the clean side comes from `clean`."
+    dev = tail.W_T.device
+    def score(z_s:Tensor, j:Tensor) -> tuple[Tensor, Tensor]:
+        "CE and KL(clean ‖ spliced) at positions j whose unembedding input is z_s (one row: the same at every position)."
+        z_c, y = tail.z(clean.lam[j].to(dev)), clean.target[j].to(dev)
+        logits = tail.logits(z_s)
+        s_y = (logits.gather(-1, y[:, None])[:, 0] if len(z_s) > 1 else logits[0, y]).double()
+        if tail.linear:                                 # s − c = (z_s − z_c) W_U, so KL = lse_s − lse_c − (z_s − z_c)·Σ_v p_c(v) W_U[:, v]
+            lse_s, _ = _lse_(logits)
+            dz = z_s.double() - z_c.double()
+            return lse_s - s_y, lse_s - clean.lse[j].to(dev) - (dz * clean.pw[j].to(dev)).sum(-1)
+        lp_s = logits.expand(len(j), -1).double().log_softmax(-1); del logits          # soft-capped: the clean logits again
+        lp_c = tail.logits(z_c).double().log_softmax(-1)
+        return -lp_s.gather(-1, y[:, None])[:, 0], (lp_c.exp() * (lp_c - lp_s)).sum(-1)
+    first = clean.first
+    sums = {"ce_clean": float(clean.ce.sum()), "ce_spliced": float(clean.ce[first].sum()), "kl_spliced": 0.0,  # BOS: clean CE, KL 0
+            "ce_zero": float(clean.ce[first].sum()) if zero else 0.0, "kl_zero": 0.0}
+    idx = (~first).nonzero()[:, 0]
+    step = step or ce_micro_tokens(tail.W_T.shape[0], 4 if tail.linear else 40)
+    chunks = [idx[i:i + step] for i in range(0, len(idx), step)]
+    if progress:
+        from tqdm.auto import tqdm
+        chunks = tqdm(chunks, desc="CE recovered", unit="chunk")
+    z0 = tail.z(torch.zeros(1, clean.lam.shape[-1], device=dev))
+    for j in chunks:
+        lam = clean.lam[j].to(dev)
+        for key, z_s in [("spliced", tail.z(reconstruct(lam).to(lam.dtype)))] + ([("zero", z0)] if zero else []):
+            ce, kl = score(z_s, j)
+            sums["ce_" + key] += float(ce.sum()); sums["kl_" + key] += float(kl.sum())
+    return sums
 
 def store_reconstructor(sae, normalizer=None) -> Callable[[Tensor], Tensor]:
     "activations → reconstructions for an SAE/H-SAE trained on normalised activations (`ActivationStore.normalizer`)."
     def f(x:Tensor) -> Tensor:
         p = next(sae.parameters())
-        xs = x.to(p.dtype)
-        if normalizer is None: return sae(xs)
+        xs = x.to(p.device, p.dtype)                 # the LM may sit on a GPU and the SAE on the CPU (or the other way)
+        if normalizer is None: return sae(xs).to(x.device)
         norms = xs.norm(dim=-1)
-        return normalizer.invert(sae(normalizer(xs, norms)), norms)
+        return normalizer.invert(sae(normalizer(xs, norms)), norms).to(x.device)
     return f
 
 # %% ../nbs/11_metrics.ipynb #ee32a6a4
@@ -190,19 +340,23 @@ def f1_matrix(
     R:Int[Tensor, "C K"],             # R[c, column] = index in RELATIONS (`membership_relations` or `concept_relations`)
     concepts:Int[Tensor, "k"],
     candidates:Int[Tensor, "m"]|None=None, keep:Bool[Tensor, "n"]|None=None,
-    chunk:int=256,                    # concepts per block (bounds the [k, n] masks)
+    chunk:int=256,                    # concepts per block (bounds the [k, K] masks)
 ) -> Float[Tensor, "k m"]:
     "F1 of 'latent fires ⇔ own context' for every (concept, candidate latent); ancestor contexts never count."
     if codes.shape[0] != owners.shape[0]: raise ValueError(f"{codes.shape[0]} code rows but {owners.shape[0]} context labels")
     cand = torch.arange(codes.shape[1]) if candidates is None else candidates
-    keep = torch.ones(len(owners), dtype=torch.bool) if keep is None else keep
     F = (codes[:, cand] > 0).float()                      # counts in float32 are exact below 2^24 contexts, and 4-8× faster
+    if keep is not None and not keep.all(): F, owners = F[keep], owners[keep]
+    # contexts in the same column of R stand in the same relation to every concept: count firings per column once ([K, m], K ≤ n)
+    G = torch.zeros(R.shape[1], F.shape[1]).index_add_(0, owners, F)
+    n_col = torch.bincount(owners, minlength=R.shape[1]).float()
+    own_i, scored_i = RELATIONS.index("own"), [RELATIONS.index(r) for r in ("own", "sibling", "other")]
     out = []
     for s in range(0, len(concepts), chunk):
-        m = _masks(R, concepts[s : s + chunk], owners, keep)
-        own, scored = m["own"].float(), (m["own"] | m["sibling"] | m["other"]).float()
-        tp, fired = (own @ F).double(), (scored @ F).double()   # [k, m]: own firings, firings on scored contexts
-        out.append(2 * tp / (fired + own.sum(1, keepdim=True)).clamp_min(1e-12))
+        rel = R[concepts[s : s + chunk]]                  # [k, K]
+        own, scored = (rel == own_i).float(), sum((rel == i) for i in scored_i).float()
+        tp, fired = (own @ G).double(), (scored @ G).double()   # [k, m]: own firings, firings on scored contexts (exact integers)
+        out.append(2 * tp / (fired + (own @ n_col)[:, None].double()).clamp_min(1e-12))
     return torch.cat(out) if out else torch.zeros(0, len(cand), dtype=torch.float64)
 
 def match_latents(
@@ -510,11 +664,14 @@ def eval_token_batches(cfg, tokenizer, n_tokens:int|None=None) -> list[Tensor]:
     return batches
 
 @torch.no_grad()
-def eval_activations(model, batches:list[Tensor], hook:str) -> Float[Tensor, "n d"]:
+def eval_activations(
+    model, batches:list[Tensor], hook:str,
+    acts:list[Tensor]|None=None,           # the batches' activations at `hook` ([batch, seq, d] each, `forward_to_hook`), if already captured
+) -> Float[Tensor, "n d"]:
     "Activations at `hook` of every non-BOS token of `batches`."
     from polytope_hsae.activations import forward_to_hook
-    return torch.cat([forward_to_hook(model, b.to(model.cfg.device), hook)[:, 1:].reshape(-1, model.cfg.d_model).float().cpu()
-                      for b in batches])
+    acts = (forward_to_hook(model, b.to(model.cfg.device), hook) for b in batches) if acts is None else acts
+    return torch.cat([a[:, 1:].reshape(-1, model.cfg.d_model).float().cpu() for a in acts])
 
 @torch.no_grad()
 def evaluate_model(
@@ -524,6 +681,7 @@ def evaluate_model(
     dead_window:int=10_000, min_contexts:int=3,
     lm=None, ce_batches:list[Tensor]|None=None, hook:str|None=None,   # for CE recovered / KL (skipped when lm is None)
     ce_reference:dict|None=None,           # an earlier `spliced_loss` on `ce_batches` (its zero-ablation pass is reused)
+    ce_clean:CleanCE|None=None,            # `clean_ce(lm, ce_batches, hook)`, computed once for every model (final λ hook)
     teacher:dict|None=None,                # teacher tensors: absorption per concept (`concept_metrics`)
     space:str|None=None,                   # the SAE's input space for absorption (None: `geometry.space_of(sae)`)
     absorption_cos:float=0.5,              # eval.absorption_cos
@@ -547,7 +705,7 @@ def evaluate_model(
            **({"parent_decoder_median_abs_cos": median_abs_cos((getattr(sae, "inner", None) or sae).dec_parent())} if n_par else {}),
            "dead_window_tokens": min(dead_window, len(codes))}
     if lm is not None and ce_batches:
-        out.update(spliced_loss(lm, ce_batches, hook, store_reconstructor(sae, normalizer), reference=ce_reference))
+        out.update(spliced_loss(lm, ce_batches, hook, store_reconstructor(sae, normalizer), reference=ce_reference, clean=ce_clean))
     levels = ("parent", "child") if n_par or n_parents else ("flat",)
     sets = [("", train_ctx, test_ctx)] + ([("word.", *word)] if word is not None else [])
     for prefix, tr, te in sets:
@@ -628,7 +786,8 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     "Measure every model of the run (saved per model as it goes), compare with CIs, and give the targets' verdicts."
     import json
     from tqdm.auto import tqdm
-    from polytope_hsae.activations import ActivationStore
+    from polytope_hsae.activations import ActivationStore, forward_to_hook
+    from polytope_hsae.lm import resolve_hook
     from polytope_hsae.training import load_trained, run_space
     from polytope_hsae.config import write_json
     cfg, out = ctx.cfg, Path(ctx.out)
@@ -642,7 +801,8 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     lm = ctx.model
     t0 = time.time()
     batches = eval_token_batches(cfg, lm.tokenizer)
-    x_eval = eval_activations(lm, batches, store.hook)
+    acts = [forward_to_hook(lm, b.to(lm.cfg.device), store.hook) for b in batches]   # once: EV rows and the clean CE pass
+    x_eval = eval_activations(lm, batches, store.hook, acts=acts)
     per = cfg.activations.batch_size * cfg.activations.seq_len
     ce_batches = batches[: max(1, -(-cfg.eval.ce_tokens // per))] if cfg.eval.ce_tokens > 0 else []
     ref_path = evdir/"ce_reference.json"
@@ -650,13 +810,16 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     groups = _group_models(out)
     jobs = [(g, s, p) for g, seeds in groups.items() for s, p in seeds.items()]
     results: dict[str, dict[str, dict]] = {}
+    ce_clean = None                                        # the clean side of CE recovered at the λ hook: once for all models
     for g, s, path in (tqdm(jobs, desc="Phase 4 models") if progress else jobs):
         f = evdir/g/f"seed_{s}.json"
         if f.exists(): results.setdefault(g, {})[s] = json.loads(f.read_text()); continue
         sae = load_trained(path, space).eval()                  # causal-space models are seen from λ (InResidual)
         ce_here = ce_batches if g in GROUPS_MAIN or g in cfg.eval.baselines else []   # CE: H-SAEs and flat baselines; ablations: the cheap metrics
+        if ce_here and ce_clean is None and FinalTail.applies(lm, resolve_hook(lm, store.hook)):
+            ce_clean = clean_ce(lm, ce_batches, store.hook, acts=acts[:len(ce_batches)])
         r = evaluate_model(sae, x_eval, norm, train_ctx, test_ctx, hier, R, cfg.eval.dead_window,
-                           lm=lm, ce_batches=ce_here, hook=store.hook, ce_reference=ce_ref,
+                           lm=lm, ce_batches=ce_here, hook=store.hook, ce_reference=ce_ref, ce_clean=ce_clean,
                            teacher=tensors, absorption_cos=cfg.eval.absorption_cos, word=word, n_parents=cfg.hsae.n_parents)
         if ce_here and ce_ref is None:
             ce_ref = {k: r[k] for k in ("ce_zero", "kl_zero", "ce_clean", "tokens")}; write_json(ref_path, ce_ref)

@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/steering.html.md"""
 
 # %% ../nbs/12_steering.ipynb #efb4f7fd
 from __future__ import annotations
-import html, math
+import html, math, weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -160,13 +160,26 @@ def generate(
     max_new_tokens:int=12, positions:str="all", hook:str|None=None, force:bool=False,
 ) -> str:
     "Greedy continuation of `prompt` with α·v added at every forward pass (at `positions` of the growing text)."
+    from polytope_hsae.activations import forward_to_hook
+    from polytope_hsae.lm import LAMBDA_HOOK
     toks = model.to_tokens(prompt, prepend_bos=True)
+    on = sv is not None and alpha != 0
+    at = check_vector(model, sv, hook, force) if on else LAMBDA_HOOK
+    affine = _final_affine(model) if at == LAMBDA_HOOK else None     # at λ: run to λ, unembed the last position only
     for _ in range(max_new_tokens):
         lengths = torch.tensor([toks.shape[1]])
-        if sv is None or alpha == 0: logits = model(toks)
+        if affine is not None:
+            x = forward_to_hook(model, toks, LAMBDA_HOOK)[0, -1]
+            if on and position_mask(model, toks, lengths, positions)[0, -1]: x = x + alpha * sv.vector.to(x.device, x.dtype)
+            w, b = affine
+            if w is not None: x = x * w
+            if b is not None: x = x + b
+            nxt = x @ model.W_U + model.b_U
         else:
-            with steer(model, sv, alpha, position_mask(model, toks, lengths, positions), hook, force): logits = model(toks)
-        nxt = logits[0, -1]
+            if not on: logits = model(toks)
+            else:
+                with steer(model, sv, alpha, position_mask(model, toks, lengths, positions), hook, force): logits = model(toks)
+            nxt = logits[0, -1]
         if not torch.isfinite(nxt).all(): raise SteeringError(f"α={alpha} gave NaN/inf logits while generating; use a smaller α")
         toks = torch.cat([toks, nxt.argmax()[None, None]], 1)
         if toks[0, -1].item() == model.tokenizer.eos_token_id: break
@@ -195,9 +208,12 @@ def teacher_vector(
         return SteeringVector(lam(concept) - lam(parent), LAMBDA_HOOK, f"{concept} − {parent}", "teacher-delta")
     raise SteeringError(f"kind must be 'parent' or 'delta', got {kind!r}")
 
-def latent_vector(sae, index:int, hook:str|None=None) -> SteeringVector:
+def latent_vector(
+    sae, index:int, hook:str|None=None,
+    W_dec:Tensor|None=None,      # `sae.W_dec`, if already computed (a causal-space model maps every atom to λ for it)
+) -> SteeringVector:
     "Decoder row `index` of an SAE / H-SAE (`W_dec`, d_sae × d_in) at the hook it reads."
-    W = sae.W_dec.detach()
+    W = (sae.W_dec if W_dec is None else W_dec).detach()
     if not 0 <= index < W.shape[0]: raise SteeringError(f"latent {index} does not exist: the SAE has d_sae={W.shape[0]}")
     hook = hook or getattr(sae, "hook_name", None) or getattr(getattr(sae, "cfg", None), "hook_name", None)
     if not hook: raise SteeringError("the SAE records no hook name; pass hook= (the hook it was trained on)")
@@ -260,6 +276,30 @@ def relative_shift(logp:Float[Tensor, "P V"], logp_clean:Float[Tensor, "P V"]) -
     d = logp.double() - logp_clean.double()
     return d - d.mean(-1, keepdim=True)
 
+class _UnembedColumns:
+    "W_U's columns (float64) of the tokens asked for so far, its vocabulary-mean column and per-row max |W_U|: group means of u = x W_U without the vocabulary-sized u."
+    def __init__(self, W_U:Tensor, block:int=16384):
+        W = W_U.detach()
+        self.key, (d, V) = (W.data_ptr(), W._version), W.shape
+        self.mean = sum(W[:, j:j + block].double().sum(1) for j in range(0, V, block)) / V
+        self.absmax = torch.stack([W[:, j:j + block].abs().amax(1) for j in range(0, V, block)]).amax(0).double()
+        self.pos, self.cols = torch.full((V,), -1, dtype=torch.long), torch.zeros(d, 0, dtype=torch.float64)
+    def take(self, W_U:Tensor, ids:Tensor) -> Tensor:
+        "Positions of `ids` among the stored columns (adding the missing ones)."
+        new = torch.unique(ids[self.pos[ids] < 0])
+        if len(new):
+            self.pos[new] = torch.arange(self.cols.shape[1], self.cols.shape[1] + len(new))
+            self.cols = torch.cat([self.cols, W_U.detach()[:, new.to(W_U.device)].double().cpu()], 1)
+        return self.pos[ids]
+
+_COLUMNS = weakref.WeakKeyDictionary()    # model → its _UnembedColumns
+
+def _unembed_columns(model) -> _UnembedColumns:
+    W = model.W_U
+    c = _COLUMNS.get(model)
+    if c is None or c.key != (W.data_ptr(), W._version): c = _COLUMNS[model] = _UnembedColumns(W)
+    return c
+
 def _group_means(rel:Tensor, groups:dict[str, Tensor]) -> dict[str, Tensor]:
     return {g: rel[:, ids].mean(1) if len(ids) else torch.full((rel.shape[0],), float("nan"), dtype=rel.dtype) for g, ids in groups.items()}
 
@@ -283,23 +323,38 @@ def steering_effect(
     from polytope_hsae.lm import LAMBDA_HOOK
     at = check_vector(model, v, hook, force)
     affine = _final_affine(model) if fast and positions == "last" and at == LAMBDA_HOOK else None
-    if affine is not None:   # logits(α) = logits(0) + α·u with u = (v ⊙ w) W_U: relative shifts need no forward pass at all
-        w = affine[0]
-        vv = v.vector.to(model.W_U.device, model.W_U.dtype)
-        u = ((vv * w) if w is not None else vv) @ model.W_U
-        u = (u - u.mean()).double().cpu()[None].expand(len(prompts), -1)
-    elif clean is None: clean = steered_logits(model, prompts, None, positions=positions, hook=at).double().log_softmax(-1)
     off_ids = torch.cat([groups.get("siblings", torch.empty(0, dtype=torch.long)), groups.get("others", torch.empty(0, dtype=torch.long))])
+    named = {**groups, "off_target": off_ids}
+    if affine is not None:   # logits(α) = logits(0) + α·u with u = (v ⊙ w) W_U: relative shifts need no forward pass at all,
+        w = affine[0]        # and a group's mean shift is α·(x·mean of W_U's columns over the group − x·mean over the vocabulary)
+        vv = v.vector.to(model.W_U.device, model.W_U.dtype)
+        x = (vv * w) if w is not None else vv
+        cols, xd = _unembed_columns(model), x.double().cpu()
+        everything = torch.cat([t.long().cpu() for t in [*named.values(), *(children or {}).values()]])
+        cols.take(model.W_U, everything)
+        u, u_bar = xd @ cols.cols, float(xd @ cols.mean)
+        shift = lambda ids: float(u[cols.pos[ids.long().cpu()]].mean()) - u_bar
+        bound = 2 * float(x.abs().double().cpu() @ cols.absmax) if torch.isfinite(x).all() else math.inf   # ≥ max |u − ū|
+        full = None          # the vocabulary-sized u, only where α·u might not be finite in float32 (then checked as it is)
+    elif clean is None: clean = steered_logits(model, prompts, None, positions=positions, hook=at).double().log_softmax(-1)
     rows = []
     for a in alphas:
+        kids = None
         try:
-            if affine is not None:
-                rel = a * u
-                if not torch.isfinite(rel.float()).all(): raise SteeringError(f"steering with {sv.name} at α={a} gives NaN/inf logits; use a smaller α")
-            else: rel = relative_shift(steered_logits(model, prompts, v, a, positions, hook, force, lam=lam).double().log_softmax(-1), clean)
+            if affine is not None and abs(a) * bound < 1e37:
+                nan = torch.full((len(prompts),), float("nan"), dtype=torch.float64)
+                g = {k: torch.full((len(prompts),), a * shift(ids), dtype=torch.float64) if len(ids) else nan for k, ids in named.items()}
+                if children: kids = {c: a * shift(ids) for c, ids in children.items() if len(ids)}
+            else:
+                if affine is not None:
+                    if full is None: full = x @ model.W_U; full = (full - full.mean()).double().cpu()[None].expand(len(prompts), -1)
+                    rel = a * full
+                    if not torch.isfinite(rel.float()).all(): raise SteeringError(f"steering with {sv.name} at α={a} gives NaN/inf logits; use a smaller α")
+                else: rel = relative_shift(steered_logits(model, prompts, v, a, positions, hook, force, lam=lam).double().log_softmax(-1), clean)
+                g = _group_means(rel, named)
+                if children: kids = {c: float(rel[:, ids].mean()) for c, ids in children.items() if len(ids)}
         except SteeringError as e:
             rows.append({"alpha": float(a), "status": "non-finite logits", "error": str(e)}); continue
-        g = _group_means(rel, {**groups, "off_target": off_ids})
         on = float(g["target"].mean())
         ratio = lambda x: float(x) / on if on > 0 else float("nan")
         sd = float(g["target"].std()) if len(prompts) > 1 else float("nan")
@@ -308,7 +363,7 @@ def steering_effect(
                "others": float(g["others"].mean()) if "others" in g else float("nan"), "off_target": float(g["off_target"].mean()),
                "effect_size": on / sd if sd and sd > 0 else float("nan")}
         row.update(leakage=ratio(row["off_target"]), leakage_siblings=ratio(row["siblings"]), leakage_others=ratio(row["others"]))
-        if children: row["children"] = {c: float(rel[:, ids].mean()) for c, ids in children.items() if len(ids)}
+        if children: row["children"] = kids
         rows.append(row)
     return {"vector": sv.name, "kind": sv.kind, "hook": hook or sv.hook, "unit": unit, "n_prompts": len(prompts),
             "n_tokens": {k: int(len(t)) for k, t in groups.items()}, "alphas": rows}
@@ -456,17 +511,24 @@ def downstream_effects(
     return rows
 
 # %% ../nbs/12_steering.ipynb #8dc7c886
-def _concept_groups(hier, names, R):
+def _test_groups(hier, name, R, cache:dict|None):
+    "`concept_token_groups(hier, name, 'test', R)`, kept in `cache` (a dict) when one is given."
+    if cache is None: return concept_token_groups(hier, name, "test", R)
+    if name not in cache: cache[name] = concept_token_groups(hier, name, "test", R)
+    return cache[name]
+
+def _concept_groups(hier, names, R, cache=None):
     out = {}
     for n in names:
-        g = concept_token_groups(hier, n, "test", R)
+        g = _test_groups(hier, n, R, cache)
         if len(g["target"]): out[n] = g
     return out
 
-def teacher_checks(model, tensors, hier, parents:list[str], alphas, prompts, R, clean, lam=None, positions="last") -> dict:
+def teacher_checks(model, tensors, hier, parents:list[str], alphas, prompts, R, clean, lam=None, positions="last",
+                   token_groups:dict|None=None) -> dict:
     "Parent vectors: targets and all children raised? Child deltas: own tokens above siblings'? (held-out tokens)."
     a_max = max(alphas)
-    groups = _concept_groups(hier, parents, R)
+    groups = _concept_groups(hier, parents, R, token_groups)
     rows, deltas = [], []
     for p, g in groups.items():
         kids = {c: torch.tensor(sorted(hier[c].test_token_ids), dtype=torch.long) for c in hier.children(p)}
@@ -475,7 +537,7 @@ def teacher_checks(model, tensors, hier, parents:list[str], alphas, prompts, R, 
         rows.append({"concept": p, "sweep": eff["alphas"], "target_raised": top.get("on_target", float("nan")) > 0,
                      "all_children_raised": bool(top.get("children")) and all(v > 0 for v in top["children"].values())})
         for c in hier.children(p):
-            gc = concept_token_groups(hier, c, "test", R)
+            gc = _test_groups(hier, c, R, token_groups)
             if not len(gc["target"]) or not len(gc["siblings"]): continue
             r = steering_effect(model, teacher_vector(tensors, hier, c, "delta"), gc, [a_max], prompts, positions, clean=clean, lam=lam)["alphas"][0]
             if r["status"] == "non-finite logits": continue
@@ -487,15 +549,15 @@ def teacher_checks(model, tensors, hier, parents:list[str], alphas, prompts, R, 
             "child_deltas_own_above_siblings": frac(deltas, "own_above_siblings"), "parents": rows, "child_deltas": deltas}
 
 def latent_steering(model, hsae, train_ctx, test_ctx, hier, alpha:float, prompts, R, clean, min_contexts:int=3, lam=None,
-                    positions="last") -> dict:
+                    positions="last", token_groups:dict|None=None) -> dict:
     "Steering leakage of an H-SAE's parent latents, matched to the teacher's parent concepts by the metrics rule."
     from polytope_hsae.metrics import concept_metrics
     matched = concept_metrics(hsae, train_ctx, test_ctx, hier, "parent", min_contexts=min_contexts, R=R)
-    rows = []
+    rows, W = [], hsae.W_dec.detach()                      # W_dec once (a causal-space model maps every atom to λ)
     for r in matched["concepts"]:
-        g = concept_token_groups(hier, r["concept"], "test", R)
+        g = _test_groups(hier, r["concept"], R, token_groups)
         if not len(g["target"]): continue
-        e = steering_effect(model, latent_vector(hsae, r["latent"]), g, [alpha], prompts, positions, clean=clean, lam=lam)["alphas"][0]
+        e = steering_effect(model, latent_vector(hsae, r["latent"], W_dec=W), g, [alpha], prompts, positions, clean=clean, lam=lam)["alphas"][0]
         rows.append({"concept": r["concept"], "latent": r["latent"], "purity": r["purity"], **{k: e.get(k) for k in
                      ("status", "on_target", "off_target", "siblings", "others", "leakage", "leakage_siblings", "leakage_others")}})
     ok = [x for x in rows if x["status"] == "ok" and not math.isnan(x["leakage"])]
@@ -517,13 +579,15 @@ def run_steering(ctx, progress:bool=True) -> dict:
     lam = last_lambda(model, prompts)
     clean = steered_logits(model, prompts, None, positions=pos, lam=lam).double().log_softmax(-1)
     parents = level_concepts(hier, "parent", cfg.hsae.n_parents)
-    teacher = teacher_checks(model, tensors, hier, parents, alphas, prompts, R, clean, lam, pos)
+    groups = {}                                            # concept → its held-out token groups, shared by every check below
+    teacher = teacher_checks(model, tensors, hier, parents, alphas, prompts, R, clean, lam, pos, token_groups=groups)
     per_phase, seed0 = {}, {}
     jobs = [(ph, s) for ph in ("phase2", "phase3") for s in cfg.training.seeds]
     for ph, s in (tqdm(jobs, desc="latent steering") if progress else jobs):
         hsae = load_trained(out/ph/f"seed_{s}"/"model", space).eval()    # causal-space models are seen from λ (InResidual)
         if s == cfg.training.seeds[0]: seed0[ph] = hsae                  # kept for the decompositions below
-        per_phase.setdefault(ph, {})[str(s)] = latent_steering(model, hsae, train_ctx, test_ctx, hier, a_max, prompts, R, clean, lam=lam, positions=pos)
+        per_phase.setdefault(ph, {})[str(s)] = latent_steering(model, hsae, train_ctx, test_ctx, hier, a_max, prompts, R, clean, lam=lam,
+                                                              positions=pos, token_groups=groups)
     decompositions = {}                                   # the first parents' teacher vectors in the seed-0 models' atoms
     for ph, name in (("phase2", "baseline"), ("phase3", "teacher")):
         hsae = seed0[ph]
