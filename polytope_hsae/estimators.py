@@ -18,6 +18,13 @@ __all__ = ['ledoit_wolf_batched', 'EstimatorInfo', 'mean_vectors', 'lda_vectors'
            'edge_index', 'child_deltas', 'token_lists']
 
 # %% ../nbs/04_lda.ipynb #3096301a
+def _lw_shrinkage(trace:Tensor, delta_:Tensor, beta_:Tensor, n:Tensor, d:int) -> tuple[Tensor, Tensor]:
+    "Ledoit–Wolf shrinkage and μ = tr S / d from tr S, ‖S‖_F², Σ_k‖x_k − ḡ‖⁴ and n (scikit-learn's formula)."
+    mu = trace / d
+    delta = (delta_ - 2 * mu * trace + d * mu ** 2) / d
+    beta = torch.minimum((beta_ / n - delta_) / (d * n), delta)
+    return torch.where(beta == 0, torch.zeros_like(beta), beta / delta), mu
+
 def ledoit_wolf_batched(
     X:Float[Tensor, "B n d"],   # padded rows of B categories
     mask:Float[Tensor, "B n"],  # 1 for real rows, 0 for padding
@@ -30,13 +37,8 @@ def ledoit_wolf_batched(
     Xc = (X - mean[:, None]).mul_(mask[..., None])          # centred, padding zeroed
     S = Xc.transpose(1, 2) @ Xc / n[:, None, None]          # [B, d, d] empirical covariance
     trace = torch.diagonal(S, dim1=1, dim2=2).sum(-1)       # [B]
-    mu = trace / d
     beta_ = (torch.einsum("bnd,bnd->bn", Xc, Xc) ** 2).sum(-1)   # Σ_k ‖x_k‖⁴
-    delta_ = (S ** 2).sum((1, 2))                           # ‖S‖_F²
-    beta = (beta_ / n - delta_) / (d * n)
-    delta = (delta_ - 2 * mu * trace + d * mu ** 2) / d
-    beta = torch.minimum(beta, delta)
-    shrinkage = torch.where(beta == 0, torch.zeros_like(beta), beta / delta)
+    shrinkage, mu = _lw_shrinkage(trace, (S ** 2).sum((1, 2)), beta_, n, d)
     if not shrink: shrinkage = torch.zeros_like(shrinkage)
     eye = torch.eye(d, dtype=X.dtype)
     cov = (1 - shrinkage)[:, None, None] * S + (shrinkage * mu)[:, None, None] * eye
@@ -61,30 +63,91 @@ def _check_tokens(token_lists, V:int):
         if len(t) < 2: raise ValueError(f"category {i} has {len(t)} token(s); an estimate needs at least 2")
         if int(max(t)) >= V or int(min(t)) < 0: raise ValueError(f"category {i} has token ids outside 0..{V - 1}")
 
-def _chunks(sizes:list[int], max_elems:int, d:int):
-    "Groups of category indices, sorted by size, whose padded tensors hold at most `max_elems` numbers."
-    order = sorted(range(len(sizes)), key=lambda i: sizes[i])
-    group = []
-    for i in order:
-        if group and (len(group) + 1) * sizes[i] * d > max_elems: yield group; group = []
-        group.append(i)
-    if group: yield group
+def _add_ata(out:Tensor, A:Tensor, blocks:int=4) -> Tensor:
+    "out += AᵀA for A [n, d]: only the upper block triangle is multiplied (≈ 5/8 of the work for 4 blocks), then mirrored."
+    d = A.shape[1]
+    if d < 128: return out.add_(A.T @ A)
+    s = [round(k * d / blocks) for k in range(blocks + 1)]
+    for i in range(blocks):
+        for j in range(i, blocks):
+            out[s[i]:s[i + 1], s[j]:s[j + 1]] += A[:, s[i]:s[i + 1]].T @ A[:, s[j]:s[j + 1]]
+    for i in range(blocks):                                   # lower blocks from the upper ones
+        for j in range(i + 1, blocks): out[s[j]:s[j + 1], s[i]:s[i + 1]] = out[s[i]:s[i + 1], s[j]:s[j + 1]].T
+    return out
 
-def _lda_gram(Xc:Tensor, mask:Tensor) -> tuple[Tensor, Tensor]|None:
+def _blocks(X:Tensor, idx:Tensor, centre:Tensor, buf:Tensor, block:int):
+    "Rows X[idx] − centre, `block` rows at a time, written into `buf` (no fresh memory per category)."
+    for k in range(0, len(idx), block):
+        part = idx[k:k + block]
+        yield torch.index_select(X, 0, part, out=buf[:len(part)]).sub_(centre)
+
+class _ScatterCache:
+    "Scatter matrices Σ(x − z)(x − z)ᵀ of categories already done (z: one centre for the call), reused for their supersets."
+    def __init__(self, X:Tensor, ids:list[Tensor], budget:int, buf:Tensor):
+        self.V, self.d, self.budget = X.shape[0], X.shape[1], budget          # budget: numbers held at most
+        union = torch.unique(torch.cat(ids))
+        zero = torch.zeros(self.d, dtype=X.dtype)
+        self.z = sum(r.sum(0) for r in _blocks(X, union, zero, buf, len(buf))) / len(union)   # centre: mean of the listed rows
+        self.items: list[tuple[int, np.ndarray, Tensor]] = []                 # (size, sorted token ids, scatter)
+
+    def cover(self, tok:np.ndarray) -> tuple[list[Tensor], np.ndarray]:
+        "Stored scatters of disjoint subsets of `tok` (largest first) and the tokens they leave uncovered."
+        inside = np.zeros(self.V, dtype=bool); inside[tok] = True
+        covered = np.zeros(self.V, dtype=bool); parts = []
+        for _, t, T in sorted(self.items, key=lambda it: -it[0]):
+            if len(t) <= len(tok) and inside[t].all() and not covered[t].any(): covered[t] = True; parts.append(T)
+        return parts, tok[~covered[tok]]
+
+    def add(self, tok:np.ndarray, T:Tensor):
+        if self.d * self.d > self.budget: return
+        self.items.append((len(tok), tok, T))
+        self.items.sort(key=lambda it: it[0])
+        while len(self.items) * self.d * self.d > self.budget: self.items.pop(0)   # drop the smallest
+
+def _lda_small(Xc:Tensor, mean:Tensor) -> tuple[Tensor, Tensor]|None:
     "Σ⁻¹ḡ and the shrinkage through the n × n Gram matrix (push-through identity); None where shrinkage is 0 or 1."
-    n = mask.sum(1); d = Xc.shape[-1]
-    K = Xc @ Xc.transpose(1, 2)                              # [B, n, n]
-    sq = torch.diagonal(K, dim1=1, dim2=2)                   # ‖x_k‖², 0 on padding
-    trace = sq.sum(-1) / n                                   # tr S
-    mu = trace / d
-    delta_ = (K ** 2).sum((1, 2)) / n ** 2                   # ‖S‖_F²
-    beta_ = (sq ** 2).sum(-1)
-    beta = torch.minimum((beta_ / n - delta_) / (d * n), (delta_ - 2 * mu * trace + d * mu ** 2) / d)
-    delta = (delta_ - 2 * mu * trace + d * mu ** 2) / d
-    shrinkage = torch.where(beta == 0, torch.zeros_like(beta), beta / delta)
-    if ((shrinkage <= 0) | (shrinkage >= 1)).any(): return None
-    a, b = shrinkage * mu, (1 - shrinkage) / n
-    return shrinkage, a, b, K
+    n, d = Xc.shape
+    K = _add_ata(Xc.new_zeros(n, n), Xc.T, blocks=2)            # [n, n] = X_c X_cᵀ
+    sq = torch.diagonal(K)                                       # ‖x_k − ḡ‖²
+    s, mu = _lw_shrinkage(sq.sum() / n, torch.dot(K.view(-1), K.view(-1)) / n ** 2, sq.dot(sq),
+                          torch.tensor(float(n), dtype=Xc.dtype), d)
+    if s <= 0 or s >= 1: return None
+    a, b = s * mu, (1 - s) / n
+    K.diagonal().add_(a / b)                                     # a/b I + K
+    L = torch.linalg.cholesky(K)
+    inner = torch.cholesky_solve((Xc @ mean)[:, None], L)[:, 0] # (a/b I + K)⁻¹ X_c ḡ
+    return (mean - Xc.T @ inner) / a, s
+
+def _lda_full(X:Tensor, idx:Tensor, mean:Tensor, Xc:Tensor|None, buf:Tensor, cache:_ScatterCache|None,
+              block:int, shrink:bool) -> tuple[Tensor, Tensor, bool]:
+    "Σ⁻¹ḡ through the d × d shrunk covariance (pseudo-inverse if singular), the shrinkage, and whether the pseudo-inverse was used."
+    n, d = len(idx), X.shape[1]
+    centred = lambda: iter([Xc]) if Xc is not None else _blocks(X, idx, mean, buf, block)   # Xc: the rows, if one block
+    beta_ = sum(torch.linalg.vector_norm(r, dim=1).pow(4).sum() for r in centred())          # Σ‖x − ḡ‖⁴
+    tok = idx.numpy()
+    nested = cache is not None and (bool((tok[1:] > tok[:-1]).all()) or len(np.unique(tok)) == n)   # a set: can use and serve nested categories
+    parts, rest = cache.cover(tok) if nested else ([], tok)
+    if parts:                                                    # stored subsets + the remaining rows, about z
+        T = sum(parts[1:], parts[0].clone())
+        for r in _blocks(X, torch.from_numpy(rest), cache.z, buf, block): _add_ata(T, r)
+        dz = mean - cache.z
+        S = T / n - torch.outer(dz, dz)
+    else:                                                        # directly, centred on ḡ
+        S = torch.zeros(d, d, dtype=X.dtype)
+        for r in centred(): _add_ata(S, r)
+        S /= n
+        if nested: dz = mean - cache.z; T = n * S + n * torch.outer(dz, dz)
+    if nested and n >= d: cache.add(tok, T)
+    s, mu = _lw_shrinkage(torch.diagonal(S).sum(), torch.dot(S.view(-1), S.view(-1)), beta_,
+                          torch.tensor(float(n), dtype=X.dtype), d)
+    if not shrink: s = torch.zeros_like(s)
+    cov = (1 - s) * S
+    cov.diagonal().add_(s * mu)
+    L, info = torch.linalg.cholesky_ex(cov)
+    if info == 0: return torch.cholesky_solve(mean[:, None], L)[:, 0], s, False   # Σ⁻¹ḡ where Σ is positive definite
+    evals, evecs = torch.linalg.eigh(cov)                        # pseudo-inverse via eigh
+    keep = evals > evals.max() * d * torch.finfo(torch.float64).eps
+    return evecs[:, keep] @ ((evecs[:, keep].T @ mean) / evals[keep]), s, True
 
 def mean_vectors(
     X:Float[Tensor, "V d"],         # token rows (whitened g, or γ − γ̄ for the Euclidean control)
@@ -103,52 +166,37 @@ def mean_vectors(
 def lda_vectors(
     X:Float[Tensor, "V d"],         # token rows (whitened g, or γ − γ̄ for the Euclidean control)
     token_lists:list,               # per category, its token ids (lists or tensors)
-    max_elems:int=30_000_000,       # size of one padded chunk (numbers); bounds memory at ~8 bytes × this × 2
+    max_elems:int=30_000_000,       # rows are gathered in blocks of at most this many numbers, and the reused d × d scatters hold at most this many
     shrink:bool=True,               # Ledoit–Wolf shrinkage; False: empirical covariance (pseudo-inverse when singular)
+    reuse:bool=True,                # build a category's d × d scatter from those of nested categories already done
 ) -> tuple[Float[Tensor, "C d"], EstimatorInfo]:
-    "LDA-like concept vectors ℓ̄_w for all categories, batched; each has unit mean projection on its own tokens."
+    "LDA-like concept vectors ℓ̄_w for all categories; each has unit mean projection on its own tokens."
     X = X.to(torch.float64)
     _check_tokens(token_lists, X.shape[0])
     C, d = len(token_lists), X.shape[1]
-    sizes = [len(t) for t in token_lists]
-    out = torch.zeros(C, d, dtype=torch.float64)
+    ids = [torch.as_tensor(t, dtype=torch.long).reshape(-1) for t in token_lists]
+    sizes = [len(t) for t in ids]
+    block = max(1, max_elems // d)                                     # rows per gathered block
+    out, means = torch.zeros(C, d, dtype=torch.float64), torch.zeros(C, d, dtype=torch.float64)
     shrinkages, pinv_used, degenerate = [0.0] * C, [False] * C, [False] * C
-    for group in _chunks(sizes, max_elems, d):
-        n_max = max(sizes[i] for i in group)
-        idx = torch.zeros(len(group), n_max, dtype=torch.long)
-        mask = torch.zeros(len(group), n_max, dtype=torch.float64)
-        for b, i in enumerate(group):
-            idx[b, :sizes[i]] = torch.as_tensor(token_lists[i], dtype=torch.long); mask[b, :sizes[i]] = 1
-        rows = X[idx]                                                   # [B, n_max, d]
-        bad, gram = [], None
-        if n_max < d and shrink:                                        # small categories: n × n route
-            mean = torch.einsum("bnd,bn->bd", rows, mask) / mask.sum(1)[:, None]
-            Xc = (rows - mean[:, None]).mul_(mask[..., None])
-            gram = _lda_gram(Xc, mask)
-        if gram is not None:
-            s, a, b, K = gram
-            M = (a / b)[:, None, None] * torch.eye(n_max, dtype=torch.float64) + K
-            L = torch.linalg.cholesky(M)
-            inner = torch.cholesky_solve((Xc @ mean[..., None]), L)    # (a/b I + K)⁻¹ X_c ḡ   [B, n, 1]
-            w = (mean - (Xc.transpose(1, 2) @ inner)[..., 0]) / a[:, None]
-        else:
-            mean, cov, s = ledoit_wolf_batched(rows, mask, shrink)
-            L, info = torch.linalg.cholesky_ex(cov)
-            w = torch.cholesky_solve(mean[..., None], L)[..., 0]       # Σ⁻¹ ḡ where Σ is positive definite
-            bad = (info != 0).nonzero().flatten().tolist()
-        for b in bad:                                                  # pseudo-inverse via eigh
-            evals, evecs = torch.linalg.eigh(cov[b])
-            keep = evals > evals.max() * d * torch.finfo(torch.float64).eps
-            w[b] = evecs[:, keep] @ ((evecs[:, keep].T @ mean[b]) / evals[keep])
-        u = w / w.norm(dim=-1, keepdim=True).clamp_min(1e-300)
-        scale = (mean * u).sum(-1)                                      # ḡᵀu
-        vec = scale[:, None] * u
-        for b, i in enumerate(group):
-            out[i] = vec[b]; shrinkages[i] = float(s[b]); pinv_used[i] = b in bad
-            degenerate[i] = bool(scale[b].abs() < 1e-12 or not torch.isfinite(vec[b]).all())
-            if degenerate[i]: out[i] = 0
+    full = [i for i in range(C) if sizes[i] >= d or not shrink]
+    buf = torch.empty(min(max(sizes), block), d, dtype=torch.float64)   # gathered rows, reused by every category
+    cache = _ScatterCache(X, [ids[i] for i in full], max_elems, buf) if reuse and full else None
+    for i in sorted(range(C), key=lambda i: sizes[i]):                 # small first: their scatters serve their supersets
+        idx, n = ids[i], sizes[i]
+        if n <= block:                                                  # one block: gather, centre in place
+            Xc = torch.index_select(X, 0, idx, out=buf[:n]); mean = Xc.mean(0); Xc.sub_(mean)
+        else: Xc, mean = None, sum(r.sum(0) for r in _blocks(X, idx, torch.zeros(d, dtype=X.dtype), buf, block)) / n
+        res = _lda_small(Xc, mean) if n < d and shrink and Xc is not None else None   # (rows in several blocks: the d × d route)
+        if res is not None: w, s = res
+        else: w, s, pinv_used[i] = _lda_full(X, idx, mean, Xc, buf, cache, block, shrink)
+        u = w / w.norm().clamp_min(1e-300)
+        scale = mean @ u                                                # ḡᵀu
+        out[i], means[i], shrinkages[i] = scale * u, mean, float(s)
+        degenerate[i] = bool(scale.abs() < 1e-12 or not torch.isfinite(out[i]).all())
+        if degenerate[i]: out[i] = 0
     # the defining property: own tokens project to 1 on average
-    proj = mean_projection(X, token_lists, out)
+    proj = (means * out).sum(-1) / (out ** 2).sum(-1).clamp_min(1e-300)
     ok = ~torch.tensor(degenerate)
     assert torch.allclose(proj[ok], torch.ones_like(proj[ok]), atol=1e-8), f"mean projection off by {(proj[ok] - 1).abs().max():.2e}"
     return out, EstimatorInfo(sizes, shrinkages, pinv_used, degenerate)

@@ -16,12 +16,12 @@ from torch import Tensor
 from jaxtyping import Float
 
 from .concepts import ConceptHierarchy
-from .estimators import lda_vectors, mean_vectors, edge_index, token_lists
+from .estimators import EstimatorInfo, lda_vectors, mean_vectors, edge_index, token_lists
 from .geometry import CausalGeometry
 
 # %% auto #0
 __all__ = ['TABLE_STATS', 'ancestors', 'random_parent_edges', 'remap_tokens', 'angle_deg', 'parent_child_cos', 'sibling_pairs',
-           'sibling_simplex_cos', 'grandparent_cos', 'membership', 'generalization_z', 'sibling_separation',
+           'sibling_simplex_cos', 'grandparent_cos', 'membership', 'HeldOut', 'generalization_z', 'sibling_separation',
            'ratio_invariance', 'summarize', 'GeometryInputs', 'concept_vectors_for', 'validate', 'summary_table',
            'angle_target', 'token_sample_ids', 'save_token_sample', 'build_teacher', 'load_teacher']
 
@@ -99,68 +99,107 @@ def membership(lists:list, universe:Tensor) -> Tensor:
     M[owner[col >= 0], col[col >= 0]] = True
     return M
 
-def _masked_mean_var(P:Tensor, M:Tensor) -> tuple[Tensor, Tensor, Tensor]:
-    "Mean, unbiased variance and count of column c of `P` [U, C] over the rows where `M` [C, U] is true."
-    Mf = M.T.to(P.dtype)                                    # [U, C]
-    n = Mf.sum(0)
-    mean = (P * Mf).sum(0) / n.clamp_min(1)
-    var = ((P - mean) ** 2 * Mf).sum(0) / (n - 1).clamp_min(1)
+@dataclass
+class HeldOut:
+    "What the held-out statistics share for one set of vectors: every universe row projected on every vector, and the test tokens of each concept as (concept, position) pairs."
+    P: Float[Tensor, "U C"]       # x(universe[u])ᵀℓ̄_c
+    M: Tensor                     # [C, U] bool: `membership(test_lists, universe)`
+    cat: Tensor                   # [N] concept of each (concept, test token) pair, grouped by concept
+    pos: Tensor                   # [N] its position in the universe
+    ptr: Tensor                   # [C + 1] pairs of concept c: ptr[c]:ptr[c + 1]
+    own: Tensor                   # [N] P[pos, cat]: each test token projected on its own concept's vector
+    colsum: Tensor                # [C] Σ_u P[u, c]
+
+    @classmethod
+    def build(cls, X:Tensor, vectors:Tensor, test_lists:list, universe:Tensor) -> "HeldOut":
+        U = len(universe)
+        first = U > 0 and int(universe[0]) == 0 and int(universe[-1]) == U - 1 and bool((universe[1:] > universe[:-1]).all())
+        P, M = (X[:U] if first else X[universe]) @ vectors.T, membership(test_lists, universe)   # rows 0..U-1: no gather
+        cat, pos = M.nonzero(as_tuple=True)
+        ptr = torch.zeros(len(M) + 1, dtype=torch.long); ptr[1:] = torch.cumsum(M.sum(1), 0)
+        return cls(P, M, cat, pos, ptr, P[pos, cat], P.sum(0))
+
+    @property
+    def n_test(self) -> Tensor: return (self.ptr[1:] - self.ptr[:-1]).to(self.P.dtype)
+
+    def exclusive(self, first:Tensor, second:Tensor) -> tuple[Tensor, Tensor]:
+        "(item, universe position) for each test token of concept `first[i]` that is not one of `second[i]` (shared tokens say nothing about their difference)."
+        counts = self.ptr[first + 1] - self.ptr[first]
+        item = torch.repeat_interleave(torch.arange(len(first)), counts)
+        offset = torch.arange(len(item)) - torch.repeat_interleave(torch.cumsum(counts, 0) - counts, counts)
+        u = self.pos[self.ptr[first][item] + offset]
+        keep = ~self.M[second[item], u]
+        return item[keep], u[keep]
+
+def _group_mean_var(values:Tensor, group:Tensor, n_groups:int) -> tuple[Tensor, Tensor, Tensor]:
+    "Mean, unbiased variance (two passes) and count of `values` per `group` (mean 0 and variance 0 for empty groups)."
+    n = torch.bincount(group, minlength=n_groups).to(values.dtype)
+    mean = values.new_zeros(n_groups).index_add_(0, group, values) / n.clamp_min(1)
+    var = values.new_zeros(n_groups).index_add_(0, group, (values - mean[group]) ** 2) / (n - 1).clamp_min(1)
     return mean, var, n
+
+def _column_sq_dev(P:Tensor, centre:Tensor, rows:int=4096) -> Tensor:
+    "Σ_u (P[u, c] − centre[c])² per column, a block of rows at a time (no [U, C] temporary)."
+    out, buf = P.new_zeros(P.shape[1]), P.new_empty(min(rows, len(P)), P.shape[1])
+    for k in range(0, len(P), rows):
+        blk = torch.sub(P[k:k + rows], centre, out=buf[:len(P[k:k + rows])])
+        out += blk.square_().sum(0)
+    return out
 
 def generalization_z(
     X:Tensor, vectors:Tensor, test_lists:list, universe:Tensor,
+    held:HeldOut|None=None,       # `HeldOut.build(X, vectors, test_lists, universe)`, if already made
 ) -> tuple[Tensor, Tensor, Tensor]:
     "Per category: mean projection of its test tokens, of the other universe tokens, and the z-score of the former."
-    P = X[universe] @ (vectors / (vectors ** 2).sum(-1, keepdim=True).clamp_min(1e-300)).T   # [U, C]
-    M = membership(test_lists, universe)
-    test_mean, _, m = _masked_mean_var(P, M)
-    rand_mean, rand_var, N = _masked_mean_var(P, ~M)
+    h = held if held is not None else HeldOut.build(X, vectors, test_lists, universe)
+    C = h.P.shape[1]
+    m, N = h.n_test, len(h.P) - h.n_test                     # test tokens, other universe tokens
+    in_sum = h.P.new_zeros(C).index_add_(0, h.cat, h.own)
+    test_mean = in_sum / m.clamp_min(1)
+    rand_mean = torch.where(N > 0, (h.colsum - in_sum) / N.clamp_min(1), 0)
+    dev_in = h.P.new_zeros(C).index_add_(0, h.cat, (h.own - rand_mean[h.cat]) ** 2)
+    rand_var = torch.where(N > 1, (_column_sq_dev(h.P, rand_mean) - dev_in).clamp_min(0) / (N - 1).clamp_min(1), 0)
+    scale = 1 / (vectors ** 2).sum(-1).clamp_min(1e-300)     # projections on ℓ̄/‖ℓ̄‖²
+    test_mean, rand_mean, rand_var = test_mean * scale, rand_mean * scale, rand_var * scale ** 2
     se = (rand_var * (N - m).clamp_min(0) / (m * (N - 1).clamp_min(1)).clamp_min(1)).sqrt()  # std of a random subset's mean
     return test_mean, rand_mean, (test_mean - rand_mean) / se.clamp_min(1e-300)
 
-def _exclusive_masks(M:Tensor, triples:Tensor) -> tuple[Tensor, Tensor]:
-    "Test tokens of child a but not b, and of b but not a (shared tokens say nothing about their difference)."
-    A, B = M[triples[:, 1]], M[triples[:, 2]]
-    return A & ~B, B & ~A
-
-def _in_chunks(fn, triples:Tensor, chunk:int=128) -> Tensor:
-    "Apply `fn` to blocks of triples (bounds the [tokens, triples] temporaries) and concatenate."
-    if len(triples) == 0: return torch.zeros(0, dtype=torch.float64)
-    return torch.cat([fn(triples[i:i + chunk]) for i in range(0, len(triples), chunk)])
-
-def sibling_separation(X:Tensor, vectors:Tensor, triples:Tensor, test_lists:list, universe:Tensor|None=None) -> Tensor:
+def sibling_separation(
+    X:Tensor, vectors:Tensor, triples:Tensor, test_lists:list, universe:Tensor|None=None,
+    held:HeldOut|None=None,       # `HeldOut.build(X, vectors, test_lists, universe)`, if already made
+) -> Tensor:
     "(difference of mean projections of a's and b's test tokens on w_ab) / pooled within-category std, per sibling pair."
     if len(triples) == 0: return torch.zeros(0, dtype=torch.float64)
-    universe = universe if universe is not None else torch.tensor(sorted({t for l in test_lists for t in l}))
-    P, M = X[universe] @ vectors.T, membership(test_lists, universe)   # [U, C], [C, U]
-    return _in_chunks(lambda t: _separation(P, M, vectors, t), triples)
-
-def _separation(P:Tensor, M:Tensor, vectors:Tensor, triples:Tensor) -> Tensor:
-    A, B = _exclusive_masks(M, triples)
-    diff = vectors[triples[:, 1]] - vectors[triples[:, 2]]
-    proj = (P[:, triples[:, 1]] - P[:, triples[:, 2]]) / (diff ** 2).sum(-1)   # [U, T]: projection on w_ab
-    ma, va, na = _masked_mean_var(proj, A)
-    mb, vb, nb = _masked_mean_var(proj, B)
+    if held is None:
+        universe = universe if universe is not None else torch.tensor(sorted({t for l in test_lists for t in l}))
+        held = HeldOut.build(X, vectors, test_lists, universe)
+    a, b, T = triples[:, 1], triples[:, 2], len(triples)
+    nrm = ((vectors[a] - vectors[b]) ** 2).sum(-1)
+    proj = lambda i, u: (held.P[u, a[i]] - held.P[u, b[i]]) / nrm[i]   # projection on w_ab
+    ia, ua = held.exclusive(a, b); ib, ub = held.exclusive(b, a)
+    ma, va, na = _group_mean_var(proj(ia, ua), ia, T)
+    mb, vb, nb = _group_mean_var(proj(ib, ub), ib, T)
     pooled = ((va * (na - 1) + vb * (nb - 1)) / (na + nb - 2).clamp_min(1)).sqrt()
     out = (ma - mb) / pooled.clamp_min(1e-300)
     return torch.where((na >= 2) & (nb >= 2), out, torch.full_like(out, float("nan")))
 
-def ratio_invariance(X:Tensor, vectors:Tensor, triples:Tensor, test_lists:list, universe:Tensor) -> Tensor:
+def ratio_invariance(
+    X:Tensor, vectors:Tensor, triples:Tensor, test_lists:list, universe:Tensor,
+    held:HeldOut|None=None,       # `HeldOut.build(X, vectors, test_lists, universe)`, if already made
+) -> Tensor:
     "|child log-ratio change| / parent log-odds change when moving along ℓ̄_p, per (parent, child1, child2)."
     if len(triples) == 0: return torch.zeros(0, dtype=torch.float64)
-    P, M = X[universe] @ vectors.T, membership(test_lists, universe)   # [U, C], [C, U]
-    return _in_chunks(lambda t: _ratio(P, M, t), triples)
-
-def _ratio(P:Tensor, M:Tensor, triples:Tensor) -> Tensor:
-    Pp = P[:, triples[:, 0]]                                 # [U, T]: g(y)ᵀℓ̄_p, the logit shift per unit α
-    inside = M[triples[:, 0]]
-    m_in, _, n_in = _masked_mean_var(Pp, inside)
-    m_out, _, _ = _masked_mean_var(Pp, ~inside)
-    A, B = _exclusive_masks(M, triples)
-    ma, _, na = _masked_mean_var(Pp, A)
-    mb, _, nb = _masked_mean_var(Pp, B)
-    out = (ma - mb).abs() / (m_in - m_out).abs().clamp_min(1e-300)
-    return torch.where((na >= 1) & (nb >= 1) & (n_in >= 1), out, torch.full_like(out, float("nan")))
+    h = held if held is not None else HeldOut.build(X, vectors, test_lists, universe)
+    p, a, b, T = triples[:, 0], triples[:, 1], triples[:, 2], len(triples)
+    n_in, N = h.n_test, len(h.P) - h.n_test
+    in_sum = h.P.new_zeros(h.P.shape[1]).index_add_(0, h.cat, h.own)   # g(y)ᵀℓ̄_p: the logit shift per unit α
+    m_in = in_sum / n_in.clamp_min(1)
+    m_out = torch.where(N > 0, (h.colsum - in_sum) / N.clamp_min(1), 0)
+    ia, ua = h.exclusive(a, b); ib, ub = h.exclusive(b, a)
+    ma, _, na = _group_mean_var(h.P[ua, p[ia]], ia, T)
+    mb, _, nb = _group_mean_var(h.P[ub, p[ib]], ib, T)
+    out = (ma - mb).abs() / (m_in[p] - m_out[p]).abs().clamp_min(1e-300)
+    return torch.where((na >= 1) & (nb >= 1) & (n_in[p] >= 1), out, torch.full_like(out, float("nan")))
 
 def summarize(values:Tensor, angle:bool=False) -> dict:
     "Median, IQR and n of finite values (and median |angle − 90°| for angles)."
@@ -174,18 +213,36 @@ def summarize(values:Tensor, angle:bool=False) -> dict:
 # %% ../nbs/05_validation.ipynb #f378bbd0
 @dataclass
 class GeometryInputs:
-    "Token rows for each geometry: whitened g and the Euclidean γ − γ̄."
-    g: Float[Tensor, "V d"]
+    "Token rows for each geometry: whitened g and the Euclidean γ − γ̄ (g = None with Cov^{-1/2} given: `validate` whitens just the rows it reads)."
+    g: Float[Tensor, "V d"]|None
     euclidean: Float[Tensor, "V d"]
+    inv_sqrt_cov: Float[Tensor, "d d"]|None = None   # g = (γ − γ̄) Cov^{-1/2}, for g = None
+
+def _rows_read(inputs:GeometryInputs, ids:Tensor) -> tuple[Tensor, Tensor, np.ndarray|None]:
+    "g and Euclidean rows for the token ids `ids`, and the map token id → row (None: the rows are the whole vocabulary)."
+    if inputs.g is not None: return inputs.g, inputs.euclidean, None
+    if inputs.inv_sqrt_cov is None: raise ValueError("GeometryInputs: give g, or inv_sqrt_cov to whiten the Euclidean rows with")
+    where = np.full(inputs.euclidean.shape[0], -1, dtype=np.int64); where[ids.numpy()] = np.arange(len(ids))
+    Eu = inputs.euclidean[ids]
+    return Eu @ inputs.inv_sqrt_cov.to(Eu.dtype), Eu, where
 
 def _parent_of(edges:Tensor) -> dict[int, int]: return {c: p for p, c in edges.tolist()}
 
 def concept_vectors_for(X:Tensor, hierarchy:ConceptHierarchy, split:str, estimator:str="lda", remap=None, shrink:bool=True):
-    "Concept vectors on `split` tokens of `hierarchy` (token ids optionally remapped for the shuffled control)."
+    "Concept vectors on `split` tokens of `hierarchy` (token ids optionally mapped to other rows: the shuffled control, or rows gathered)."
     lists = remap_tokens(token_lists(hierarchy, split), remap)
     if estimator == "lda": return lda_vectors(X, lists, shrink=shrink)
     if estimator == "mean": return mean_vectors(X, lists), None
     raise ValueError(f"unknown estimator {estimator!r}; estimators: 'lda', 'mean'")
+
+def _vectors_by_split(X:Tensor, hierarchy:ConceptHierarchy, splits:tuple[str, ...], estimator:str, remap, shrink:bool) -> dict:
+    "`concept_vectors_for` each split; LDA in one call, where the d × d scatters of train sets serve the all sets that contain them."
+    if estimator != "lda": return {s: concept_vectors_for(X, hierarchy, s, estimator, remap, shrink) for s in splits}
+    C = len(hierarchy)
+    vec, info = lda_vectors(X, [t for s in splits for t in remap_tokens(token_lists(hierarchy, s), remap)], shrink=shrink)
+    part = lambda k, xs: xs[k * C:(k + 1) * C]
+    return {s: (part(k, vec), EstimatorInfo(*(part(k, getattr(info, f)) for f in ("n_tokens", "shrinkage", "pseudo_inverse", "degenerate"))))
+            for k, s in enumerate(splits)}
 
 def validate(
     inputs:GeometryInputs,
@@ -199,7 +256,7 @@ def validate(
     "All Phase 1 statistics on {real + controls} × {train, all} vectors; returns summaries and per-edge angles."
     from tqdm.auto import tqdm
     from scipy.stats import wilcoxon
-    V = inputs.g.shape[0]
+    V = inputs.euclidean.shape[0]
     edges = edge_index(hierarchy)
     rp_edges = random_parent_edges(hierarchy, seed) if "random_parent" in controls else None
     perm = np.random.default_rng(seed).permutation(V) if "shuffled" in controls else None
@@ -208,22 +265,31 @@ def validate(
     geometries = ["real"] + [c for c in ("shuffled", "random_parent", "euclidean") if c in controls]
     results, angles, est_info, items = {}, {}, {}, {}
     jobs = [(g, v) for g in geometries for v in ("train", "all")]
-    cache = {}
+    partners = torch.as_tensor(np.setdiff1d(perm[universe.numpy()], universe.numpy())) if perm is not None else universe[:0]
+    read = torch.cat([universe, partners])          # universe first: its rows are then rows 0..U-1
+    Xg, Xe, where = _rows_read(inputs, read)        # every row the grid reads: the universe's, and its shuffled partners
+    maps = {"real": where, "random_parent": where, "euclidean": where,   # token id → row of Xg / Xe
+            "shuffled": None if perm is None else perm if where is None else where[perm]}
+    cache, held_real = {}, {}
     for geo_name, split in tqdm(jobs, desc="Phase 1 validation", disable=not progress):
-        X = inputs.euclidean if geo_name == "euclidean" else inputs.g
-        remap = perm if geo_name == "shuffled" else None
+        X = Xe if geo_name == "euclidean" else Xg
+        remap = maps[geo_name]
         key = (geo_name if geo_name != "random_parent" else "real", split)
-        if key not in cache: cache[key] = concept_vectors_for(X, hierarchy, split, estimator, remap, shrink)
+        if key not in cache:
+            for v, res in _vectors_by_split(X, hierarchy, ("train", "all"), estimator, remap, shrink).items(): cache[(key[0], v)] = res
         vectors, info = cache[key]
         if info is not None: est_info[f"{key[0]}/{split}"] = info.summary()
         E = rp_edges if geo_name == "random_parent" else edges
         tests = remap_tokens(test_all, remap)
         uni = universe if remap is None else torch.as_tensor(remap[universe.numpy()])
+        # one projection of the universe on the vectors serves every held-out statistic (random parents reuse real's)
+        held = held_real.pop(split) if geo_name == "random_parent" else HeldOut.build(X, vectors, tests, uni)
+        if geo_name == "real" and "random_parent" in geometries: held_real[split] = held
         triples = sibling_pairs(E)
         cos = parent_child_cos(vectors, E)
         ang = angle_deg(cos)
         angles[f"{geo_name}/{split}"] = ang
-        ratio = ratio_invariance(X, vectors, triples, tests, uni)
+        ratio = ratio_invariance(X, vectors, triples, tests, uni, held=held)
         stats = {"parent_child_angle": summarize(ang, angle=True),
                  "parent_child_abs_cos": summarize(cos.abs()),
                  "sibling_simplex_abs_cos": summarize(sibling_simplex_cos(vectors, triples).abs()),
@@ -231,14 +297,15 @@ def validate(
                  "ratio_invariance": summarize(ratio)}
         items[f"{geo_name}/{split}"] = {"ratio_invariance": ratio}
         if geo_name != "random_parent":      # these involve no parent: identical to `real` for random parents
-            tm, rm, z = generalization_z(X, vectors, tests, uni)
-            sep = sibling_separation(X, vectors, sibling_pairs(edges), tests, uni)
+            tm, rm, z = generalization_z(X, vectors, tests, uni, held=held)
+            sep = sibling_separation(X, vectors, sibling_pairs(edges), tests, uni, held=held)
             stats["generalization_test_projection"] = summarize(tm)
             stats["generalization_random_projection"] = summarize(rm)
             stats["generalization_z"] = summarize(z)
             stats["sibling_separation"] = summarize(sep)
             items[f"{geo_name}/{split}"].update(generalization_z=z, sibling_separation=sep)
         results.setdefault(geo_name, {})[split] = stats
+        del held
     paired = {}
     for split in ("train", "all"):
         real = (angles[f"real/{split}"] - 90).abs()
@@ -338,13 +405,13 @@ def build_teacher(
     phase_dir = Path(out)/"phase1"; phase_dir.mkdir(parents=True, exist_ok=True)
     U = unembedding(model); hook, gamma = U.hook, U.gamma; del U
     geo = CausalGeometry.from_unembedding(gamma)
-    G = geo.whiten(gamma)
     Eu = gamma.sub_(geo.gamma_mean); del gamma      # in place: γ − γ̄, the Euclidean control's rows (saves a copy)
     timings["whitening_s"] = round(time.time() - t0, 1); t = time.time()
     hier = build_hierarchy(model.tokenizer, cfg.concepts, seed=cfg.seed, model=cfg.model.name)
     timings["hierarchy_s"] = round(time.time() - t, 1); t = time.time()
     controls = [c for c in cfg.geometry.controls if c != "random_tokens"]   # random tokens: the generalisation baseline, always on
-    report = validate(GeometryInputs(G, Eu), hier, controls=controls, seed=cfg.seed,
+    report = validate(GeometryInputs(None, Eu, geo.inv_sqrt_cov), hier,   # g: only the rows validation reads are whitened
+                      controls=controls, seed=cfg.seed,
                       estimator=cfg.geometry.estimator, progress=progress, shrink=cfg.geometry.shrinkage == "ledoit_wolf")
     timings["validation_s"] = round(time.time() - t, 1); t = time.time()
     computed = report["_vectors"]                                           # reuse what validation estimated
