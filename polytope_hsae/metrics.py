@@ -21,8 +21,9 @@ __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', '
            'ce_micro_tokens', 'FinalTail', 'CleanCE', 'clean_ce', 'spliced_loss', 'store_reconstructor',
            'concept_relations', 'membership_relations', 'f1_matrix', 'match_latents', 'concept_scores', 'ContextSet',
            'causal_cosine', 'teacher_directions', 'absorption_scores', 'auc', 'concept_direction_aucs', 'encode_all',
-           'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict', 'eval_token_batches', 'eval_activations',
-           'evaluate_model', 'flat_metrics', 'run_inputs', 'word_context_sets', 'run_concept_aucs', 'run_phase4']
+           'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict', 'ablation_change', 'eval_token_batches',
+           'eval_activations', 'evaluate_model', 'flat_metrics', 'run_inputs', 'word_context_sets', 'run_concept_aucs',
+           'run_phase4']
 
 # %% ../nbs/11_metrics.ipynb #14beafbd
 def explained_variance(
@@ -650,6 +651,13 @@ def target_verdict(
     return {**base, "change": change.tolist(), **{f"change_{k}": v for k, v in ci.items()}, "verdict": verdict,
             **({"reason": why} if why else {})}
 
+def ablation_change(ablation:list[float], teacher:list[float]) -> dict:
+    "An ablation against the teacher model, per seed: change = ablation − teacher, its CI, under keys that say which is which."
+    r = target_verdict(ablation, teacher, "gain", 0.0)
+    r["ablation"], r["teacher"] = r.pop("teacher"), r.pop("baseline")
+    return r
+
+
 # %% ../nbs/11_metrics.ipynb #fb331072
 def eval_token_batches(cfg, tokenizer, n_tokens:int|None=None) -> list[Tensor]:
     "Held-out corpus batches: the same token stream as the captured activations, continuing past `activations.n_tokens`."
@@ -854,7 +862,7 @@ def run_phase4(ctx, progress:bool=True) -> dict:
                                vals("baseline", "explained_variance"), "within", e.ev_tolerance)},
     }
     if steering is None: targets["steering_leakage"].update(verdict="not computable", reason="the steering phase has not run")
-    ablations = {g: {n: target_verdict(vals(g, n), vals("teacher", n), "gain", 0.0) for n in
+    ablations = {g: {n: ablation_change(vals(g, n), vals("teacher", n)) for n in
                      ("explained_variance", "parent.purity", "parent.leakage", "child.purity", "child.sibling_leakage")}
                  for g in flat if g not in GROUPS_MAIN and g not in cfg.eval.baselines}
     compared = ("explained_variance", "ce_recovered", "dead_fraction", "parent.purity", "parent.leakage", "parent.f1", "parent.absorption",

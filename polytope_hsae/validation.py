@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/validation.html.md"""
 
 # %% ../nbs/05_validation.ipynb #d97ac5b3
 from __future__ import annotations
-import json, time
+import json, math, time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -354,8 +354,13 @@ def angle_target(report:dict, threshold:float=80.0) -> dict:
     for geo_name, by_split in report["conditions"].items():
         for split, stats in by_split.items():
             med = stats["parent_child_angle"].get("median")
+            if med is not None and not math.isfinite(med): med = None
             out[f"{geo_name}/{split}"] = {"median_angle": med, "met": bool(med is not None and med >= threshold)}
-    primary = out.get("real/train", {}).get("met")
+    if out.get("real/train", {}).get("median_angle") is None:    # no parent–child edge survived (e.g. only the root kept)
+        out["verdict"] = (f"target median angle >= {threshold}: not computable: no parent–child edge to measure "
+                          "(too few concepts kept; lower concepts.min_tokens or pick another concepts.root)")
+        return out
+    primary = out["real/train"]["met"]
     controls_pass = [k for k, v in out.items() if not k.startswith("real") and v["met"]]
     out["verdict"] = (f"target median angle >= {threshold}: {'met' if primary else 'not met'} for real/train vectors"
                       + (f"; note: also met by controls {controls_pass}, so the one-sided target alone does not discriminate" if controls_pass else ""))
