@@ -286,10 +286,16 @@ HSAE.dead_mask, HSAE.set_temperature, HSAE.set_causal_cov = _hsae_dead_mask, _hs
 HSAE.normalize_decoder_, HSAE.remove_parallel_grad_ = _hsae_normalize_decoder_, _hsae_remove_parallel_grad_
 
 # %% ../nbs/09_hsae.ipynb #21f0b7be
+def _saelens_version() -> dict:
+    "The installed SAELens version (its loader reads our metadata block only from files marked >= 6)."
+    from importlib.metadata import version, PackageNotFoundError
+    try: return {"sae_lens_version": version("sae-lens")}
+    except PackageNotFoundError: return {}
+
 def _hsae_save_pretrained(self, path:str|Path) -> Path:
     "cfg.json (architecture 'hsae', config, teacher map) + sae_weights.safetensors (all weights, plus the flat W_dec)."
-    cfg = {"architecture": "hsae", "d_in": self.d_in, "d_sae": self.d_sae, "hsae": asdict(self.cfg), "seed": self.seed,
-           "dead_tokens": self.dead_tokens, "metadata": {"hook_name": self.hook_name, "model_name": self.model_name},
+    cfg = {"architecture": "hsae", "d_in": self.d_in, "d_sae": self.d_sae, "dtype": str(self.W_enc_parent.dtype).removeprefix("torch."), "hsae": asdict(self.cfg), "seed": self.seed,
+           "dead_tokens": self.dead_tokens, "metadata": {"hook_name": self.hook_name, "model_name": self.model_name, **_saelens_version()},
            "teacher_map": self.teacher_map}
     return save_sae(self, path, cfg, {**self.state_dict(), "W_dec": self.W_dec})
 
