@@ -842,9 +842,9 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     flat = {g: {s: flat_metrics(r) for s, r in rs.items()} for g, rs in results.items()}
     names = sorted(set().union(*[set(m) for rs in flat.values() for m in rs.values()]))
     table = {g: {n: _ci_or_nan([rs[s].get(n, float("nan")) for s in seeds if s in rs]) for n in names} for g, rs in flat.items()}
-    def vals(g, n, min_key=None):
+    def vals(g, n, min_key=None, on=None):
         v = []
-        for s in seeds:
+        for s in (on or seeds):
             m = flat.get(g, {}).get(s, {})
             x = m.get(n, float("nan"))
             if min_key and m.get(min_key, 0) < cfg.eval.min_concepts: x = float("nan")   # too few scored concepts
@@ -862,7 +862,9 @@ def run_phase4(ctx, progress:bool=True) -> dict:
                                vals("baseline", "explained_variance"), "within", e.ev_tolerance)},
     }
     if steering is None: targets["steering_leakage"].update(verdict="not computable", reason="the steering phase has not run")
-    ablations = {g: {n: ablation_change(vals(g, n), vals("teacher", n)) for n in
+    ab_seeds = [str(s) for s in (cfg.eval.ablation_seeds or cfg.training.seeds)]   # paired on the seeds the ablations ran
+    ablations = {g: {n: ablation_change(vals(g, n, on=[s for s in ab_seeds if s in flat.get(g, {})]),
+                                        vals("teacher", n, on=[s for s in ab_seeds if s in flat.get(g, {})])) for n in
                      ("explained_variance", "parent.purity", "parent.leakage", "child.purity", "child.sibling_leakage")}
                  for g in flat if g not in GROUPS_MAIN and g not in cfg.eval.baselines}
     compared = ("explained_variance", "ce_recovered", "dead_fraction", "parent.purity", "parent.leakage", "parent.f1", "parent.absorption",
