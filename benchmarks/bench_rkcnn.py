@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from polytope_hsae.rkcnn import RkCNNProbe
+from polytope_hsae.rkcnn_init import RkCNNProbe
 
 def rss_mb() -> float: return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 

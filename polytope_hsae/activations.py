@@ -25,7 +25,7 @@ __all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'NEXT_TOKEN_
            'LabelledContexts', 'labelled_contexts', 'context_items', 'Normalizer', 'ActivationStore',
            'next_token_pairs', 'NextTokenContexts', 'split_tokens', 'next_token_contexts', 'save_next_token_contexts',
            'load_contexts', 'membership_counts', 'context_summary', 'to_saelens_cache', 'from_saelens_cache',
-           'capture_corpus', 'capture_next_token_contexts', 'capture_contexts', 'run_activations']
+           'capture_corpus', 'capture_next_token_contexts', 'batch_stream', 'capture_contexts', 'run_activations']
 
 # %% ../nbs/07_activations.ipynb #65c04214
 def stop_layer(model, hook:str) -> int|None:
@@ -649,6 +649,29 @@ def capture_next_token_contexts(
         todo[f] = next_token_contexts(store, hier, split, a.next_token_contexts_per_concept, seed=cfg.seed)
     if todo: save_next_token_contexts(store, todo, hier, settings)
     return {**{s: context_summary(out/folder/s, hier, parents or []) for s in ("train", "test")}, "rebuilt": sorted(f.name for f in todo)}
+
+# %% ../nbs/07_activations.ipynb #dbcad418
+def batch_stream(
+    data,                     # Tensor [n, d], an ActivationStore, or an iterable of [batch, d] tensors
+    batch_size:int, seed:int=0,
+    start:int=0,              # skip this many batches (resuming)
+) -> Iterator[Tensor]:
+    "An endless (tensor, store) or finite (iterable) stream of batches, exactly replayable from a seed and a start."
+    if isinstance(data, Tensor):
+        n = len(data)
+        if n < batch_size: raise ValueError(f"{n} rows of data for batch_size {batch_size}; pass more data or a smaller batch")
+        g, step = torch.Generator().manual_seed(seed), 0
+        while True:
+            perm = torch.randperm(n, generator=g)
+            for b in range(n // batch_size):
+                if step >= start: yield data[perm[b * batch_size:(b + 1) * batch_size]]
+                step += 1
+    if hasattr(data, "batches"):                              # an ActivationStore or a `SpaceData` view of one
+        if len(data) < batch_size: raise ValueError(f"{len(data)} rows of data for batch_size {batch_size}; capture more or lower training.batch_size")
+        it = data.batches(batch_size, seed=seed, epochs=10**9, drop_last=True)
+    else: it = iter(data)
+    for step, x in enumerate(it):
+        if step >= start: yield x
 
 # %% ../nbs/07_activations.ipynb #89f0ba63
 def capture_contexts(

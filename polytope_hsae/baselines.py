@@ -22,7 +22,7 @@ from sae_lens import SAE, SAETrainer, MatryoshkaBatchTopKTrainingSAE, Matryoshka
 from sae_lens.config import SAETrainerConfig, LoggingConfig
 from sae_lens.saes.sae import SAEMetadata, TrainStepOutput
 
-from .training import batch_stream
+from .activations import batch_stream
 
 
 # %% auto #0

@@ -9,103 +9,18 @@ from __future__ import annotations
 import json, math, time
 from pathlib import Path
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import torch
 from torch import Tensor
-from jaxtyping import Float, Int
+from jaxtyping import Float
+
+from .rkcnn_init import RkCNNProbe, apply_init   # the probe and the initialisation (09c)
 
 # %% auto #0
-__all__ = ['SCORE_METHODS', 'RKCNN_METRICS', 'RkCNNProbe', 'ToyModel', 'toy_features', 'train_toy_model', 'feature_recovery',
-           'toy_phase1', 'init_from_directions', 'apply_init', 'comparison_hooks', 'hook_data', 'activation_scale',
-           'train_compared_sae', 'compared_metrics', 'paired_difference', 'context_activations', 'run_rkcnn',
-           'rkcnn_table_html', 'rkcnn_figures', 'rkcnn_blocks']
-
-# %% ../nbs/14_rkcnn.ipynb #a990654e
-SCORE_METHODS = ("kurtosis", "variance_ratio", "knn")
-
-class RkCNNProbe:
-    "Random-subspace probe: h subsets of m dimensions scored by `score_method`, the top r kept with their principal directions."
-    def __init__(
-        self, d_model:int,
-        m:int|None=None,            # dimensions per subset (default: round(√d))
-        h:int=600,                  # subsets sampled
-        r:int=32,                   # subsets (directions) kept
-        score_method:Literal["kurtosis", "variance_ratio", "knn"]="kurtosis",
-        seed:int=0,
-        k:int=5,                    # neighbours (knn)
-        knn_sample:int=2000,        # rows used by knn (cdist is quadratic)
-        chunk:int=64,               # subsets scored at once (memory: n × chunk × m floats)
-    ):
-        m = max(1, round(math.sqrt(d_model))) if m is None else m
-        if score_method not in SCORE_METHODS: raise ValueError(f"unknown score_method {score_method!r}; use one of {SCORE_METHODS}")
-        if not 1 <= m <= d_model: raise ValueError(f"m={m} must be between 1 and d_model={d_model}")
-        if not 1 <= r <= h: raise ValueError(f"r={r} must be between 1 and h={h} (keep at most as many subsets as are sampled)")
-        self.d_model, self.m, self.h, self.r, self.score_method, self.seed = d_model, m, h, r, score_method, seed
-        self.k, self.knn_sample, self.chunk = k, knn_sample, chunk
-        g = torch.Generator().manual_seed(seed)
-        self.subsets: Int[Tensor, "h m"] = torch.rand(h, d_model, generator=g).argsort(1)[:, :m].sort(1).values
-        self.scores = self.directions = self.top = None
-
-    def __repr__(self): return f"RkCNNProbe(d={self.d_model}, m={self.m}, h={self.h}, r={self.r}, {self.score_method}, seed={self.seed})"
-
-# %% ../nbs/14_rkcnn.ipynb #795b7012
-def _scores_chunk(Xs:Tensor, method:str, m:int, lab:Tensor|None, idx:Tensor|None, k:int) -> tuple[Tensor, Tensor, Tensor]:
-    "Scores, principal directions (subset coordinates) and validity of a chunk of subsets; Xs: centred [n, c, m]."
-    n = Xs.shape[0]
-    cov = torch.einsum("ncm,nco->cmo", Xs, Xs).double() / n                 # [c, m, m]
-    evals, evecs = torch.linalg.eigh(cov)                                     # ascending
-    v = evecs[..., -1]                                                        # [c, m], unit
-    total = evals.sum(-1).clamp_min(0)
-    ok = total > 1e-12
-    if method == "kurtosis":
-        p = torch.einsum("ncm,cm->nc", Xs.double(), v)
-        m2, m4 = p.pow(2).mean(0), p.pow(4).mean(0)
-        score = torch.where(ok & (m2 > 0), m4 / m2.clamp_min(1e-300).pow(2) - 3, torch.zeros_like(m2))
-    elif method == "variance_ratio":
-        score = torch.where(ok, evals[:, -1] / (total / m).clamp_min(1e-300), torch.ones_like(total))
-    else:
-        Xk = Xs[idx].transpose(0, 1).float()                                  # [c, s, m]
-        D = torch.cdist(Xk, Xk)
-        D.diagonal(dim1=1, dim2=2).fill_(float("inf"))
-        nn = D.topk(min(k, D.shape[-1] - 1), largest=False).indices          # [c, s, k]
-        ls = lab[idx]
-        score = (ls[nn] == ls[None, :, None]).double().mean((1, 2))
-        score = torch.where(ok, score, torch.zeros_like(score))
-    sign = torch.sign(v.gather(1, v.abs().argmax(1, keepdim=True)))          # deterministic sign: largest entry positive
-    return score, v * sign, ok
-
-@torch.no_grad()
-def _rkcnn_fit(self, X:Float[Tensor, "n d"], labels:Tensor|None=None) -> "RkCNNProbe":
-    "Score every subset on X (centred here), keep the top r; sets `scores` [h], `top` [r], `directions` [r, d]."
-    if X.ndim != 2 or X.shape[1] != self.d_model:
-        raise ValueError(f"X has shape {tuple(X.shape)}; the probe was made for d_model={self.d_model}")
-    if not torch.isfinite(X).all(): raise ValueError("X has NaN or inf entries; clean the activations first")
-    if self.score_method == "knn":
-        if labels is None: raise ValueError("score_method='knn' needs labels (e.g. the concept of each labelled context)")
-        labels = torch.as_tensor(labels).reshape(-1)
-        if len(labels) != len(X): raise ValueError(f"{len(labels)} labels for {len(X)} rows")
-    Xc = (X.double() - X.double().mean(0)).float()
-    g = torch.Generator().manual_seed(self.seed + 1)
-    idx = torch.randperm(len(X), generator=g)[: self.knn_sample] if self.score_method == "knn" else None
-    scores, vs, oks = [], [], []
-    for s in range(0, self.h, self.chunk):
-        sc, v, ok = _scores_chunk(Xc[:, self.subsets[s:s + self.chunk]], self.score_method, self.m, labels, idx, self.k)
-        scores.append(sc); vs.append(v); oks.append(ok)
-    self.scores, self._v, self.valid = torch.cat(scores), torch.cat(vs), torch.cat(oks)
-    ranked = torch.where(self.valid, self.scores, torch.full_like(self.scores, -math.inf)).argsort(descending=True)
-    ranked = ranked[self.valid[ranked]]
-    _, ids = torch.unique(self.subsets, dim=0, return_inverse=True)     # a subset drawn twice is kept once
-    first = {}
-    for i in ranked.tolist(): first.setdefault(int(ids[i]), i)          # ranked order, first occurrence of each subset
-    self.top = torch.tensor(list(first.values())[: self.r], dtype=torch.long)
-    D = torch.zeros(len(self.top), self.d_model, dtype=torch.float64)
-    D.scatter_(1, self.subsets[self.top], self._v[self.top])
-    self.directions = D
-    return self
-
-RkCNNProbe.fit = _rkcnn_fit
+__all__ = ['RKCNN_METRICS', 'ToyModel', 'toy_features', 'train_toy_model', 'feature_recovery', 'toy_phase1', 'comparison_hooks',
+           'hook_data', 'activation_scale', 'train_compared_sae', 'compared_metrics', 'paired_difference',
+           'context_activations', 'run_rkcnn', 'rkcnn_table_html', 'rkcnn_figures', 'rkcnn_blocks']
 
 # %% ../nbs/14_rkcnn.ipynb #921751ba
 @dataclass
@@ -167,64 +82,6 @@ def toy_phase1(toy:ToyModel, n:int=20_000, m:int=2, h:int=100, r:int=10, seeds:t
             "top_knn_score": float(np.mean(top_knn)), "top_knn_by_seed": top_knn, "target_top_knn": verdict(np.mean(top_knn) > 0.6),
             "feature_recovery": rec, "best_cos_per_feature": best.tolist(), "target_feature_recovery": verdict(rec > 0.25),
             "score_cv": cv, "target_score_cv": verdict(cv < 0.10)}
-
-# %% ../nbs/14_rkcnn.ipynb #db7f6e0f
-@torch.no_grad()
-def init_from_directions(
-    model,                                  # an `sae.SAE` or `hsae.HSAE`
-    directions:Float[Tensor, "r d"],        # e.g. `RkCNNProbe.fit(...).directions`
-    fraction:float=0.25,                    # at most this share of the (parent) latents is seeded
-) -> list[int]:
-    "Seed the first decoder rows (SAE latents or H-SAE parents) and their encoder columns with unit directions."
-    if not 0 < fraction <= 1: raise ValueError(f"fraction must be in (0, 1], got {fraction}")
-    if hasattr(model, "W_enc_parent"):                  # H-SAE: parents (a tied parent decoder is the encoder's transpose)
-        enc, n = model.W_enc_parent, model.cfg.n_parents
-        dec = model.W_enc_parent.T if model.cfg.tied_decoders_parent else model.W_dec_parent
-    else:
-        dec, enc, n = model.W_dec, model.W_enc, model.cfg.d_sae
-    if directions.shape[1] != dec.shape[1]:
-        raise ValueError(f"directions have d={directions.shape[1]} but the model's decoder rows have d={dec.shape[1]}")
-    k = min(len(directions), round(fraction * n))
-    if k == 0: return []
-    D = directions[:k].to(dec.dtype)
-    D = D / D.norm(dim=1, keepdim=True).clamp_min(1e-12)
-    enc[:, :k] = D.T
-    dec[:k] = D                                          # a no-op write through the view when tied
-    return list(range(k))
-
-# %% ../nbs/14_rkcnn.ipynb #7b93877c
-def _n_slots(model) -> int:
-    "Latents an SAE can seed, or parents of an H-SAE."
-    return model.cfg.n_parents if hasattr(model, "W_enc_parent") else model.cfg.d_sae
-
-@torch.no_grad()
-def apply_init(
-    model,                                 # an `SAE` or `HSAE`; reads `model.cfg.init` and `model.cfg.init_fraction`
-    x:Float[Tensor, "n d"],                # activations the probe is fitted on, as the model sees them (normalised)
-    rcfg=None,                             # `config.RkCNNConfig` (probe settings); None: its defaults
-    labels:Tensor|None=None,               # one label per row of x (score_method="knn")
-    seed:int=0,
-) -> dict:
-    "Initialise `model` as its config's `init` says; for 'rkcnn' mine directions from x and seed the first latents / parents."
-    from polytope_hsae.config import RkCNNConfig
-    init = model.cfg.init
-    if init == "random": return {"init": "random", "seeded": 0}
-    if init != "rkcnn":
-        raise ValueError(f"apply_init handles init='random' and 'rkcnn'; init={init!r} is applied by hsae.init_from_teacher")
-    rcfg = rcfg or RkCNNConfig()
-    want = max(1, round(model.cfg.init_fraction * _n_slots(model)))
-    g = torch.Generator().manual_seed(seed)
-    rows = torch.randperm(len(x), generator=g)[: rcfg.probe_rows]
-    lab = None if labels is None else torch.as_tensor(labels)[rows]
-    probe = RkCNNProbe(x.shape[1], rcfg.m or None, rcfg.h, min(want, rcfg.h), rcfg.score_method, seed=seed).fit(x[rows], lab)
-    seeded = init_from_directions(model, probe.directions, model.cfg.init_fraction)
-    D = probe.directions[: len(seeded)]
-    C = (D @ D.T).abs().fill_diagonal_(0)
-    kept = probe.scores[probe.top]
-    return {"init": "rkcnn", "seeded": len(seeded), "requested": want, "score_method": rcfg.score_method, "m": probe.m,
-            "h": probe.h, "probe_rows": len(rows), "top_score": float(kept.max()), "median_kept_score": float(kept.median()),
-            "median_all_scores": float(probe.scores[probe.valid].median()),
-            "directions_max_abs_cos_mean": float(C.max(1).values.mean()) if len(seeded) > 1 else float("nan")}
 
 # %% ../nbs/14_rkcnn.ipynb #c2cf94cb
 def comparison_hooks(model, layer:int=-1) -> dict[str, str]:

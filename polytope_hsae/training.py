@@ -16,16 +16,18 @@ from torch import Tensor, nn
 from jaxtyping import Float
 
 from .config import ABLATION_NAMES
+from .activations import batch_stream
+from .rkcnn_init import apply_init
 from .geometry import InputSpace, check_space
 from .sae import SAE, SAEConfig, init_b_dec_, geometric_median, check_finite
 from .hsae import HSAE, init_from_teacher
 
 # %% auto #0
 __all__ = ['REGULARISERS', 'DECODER_PARAMS', 'BASELINES', 'ABLATIONS', 'TrainConfig', 'TrainingError', 'lr_factor',
-           'batch_stream', 'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'train', 'synthetic_hierarchy',
-           'recovered', 'SpaceData', 'run_space', 'train_hsae_variant', 'train_hsae_phase', 'run_phase2', 'run_phase3',
-           'InResidual', 'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines', 'load_trained',
-           'ablation_setup', 'run_ablations']
+           'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'train', 'synthetic_hierarchy', 'recovered',
+           'SpaceData', 'run_space', 'train_hsae_variant', 'train_hsae_phase', 'run_phase2', 'run_phase3', 'InResidual',
+           'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines', 'load_trained', 'ablation_setup',
+           'run_ablations']
 
 # %% ../nbs/10_training.ipynb #f99f3804
 @dataclass
@@ -64,28 +66,6 @@ def lr_factor(step:int, cfg:TrainConfig) -> float:
     return cfg.lr_final_frac + (1 - cfg.lr_final_frac) * 0.5 * (1 + math.cos(math.pi * min(t, 1.0)))
 
 # %% ../nbs/10_training.ipynb #ba78e76e
-def batch_stream(
-    data,                     # Tensor [n, d], an ActivationStore, or an iterable of [batch, d] tensors
-    batch_size:int, seed:int=0,
-    start:int=0,              # skip this many batches (resuming)
-) -> Iterator[Tensor]:
-    "An endless (tensor, store) or finite (iterable) stream of batches, exactly replayable from a seed and a start."
-    if isinstance(data, Tensor):
-        n = len(data)
-        if n < batch_size: raise ValueError(f"{n} rows of data for batch_size {batch_size}; pass more data or a smaller batch")
-        g, step = torch.Generator().manual_seed(seed), 0
-        while True:
-            perm = torch.randperm(n, generator=g)
-            for b in range(n // batch_size):
-                if step >= start: yield data[perm[b * batch_size:(b + 1) * batch_size]]
-                step += 1
-    if hasattr(data, "batches"):                              # an ActivationStore or a `SpaceData` view of one
-        if len(data) < batch_size: raise ValueError(f"{len(data)} rows of data for batch_size {batch_size}; capture more or lower training.batch_size")
-        it = data.batches(batch_size, seed=seed, epochs=10**9, drop_last=True)
-    else: it = iter(data)
-    for step, x in enumerate(it):
-        if step >= start: yield x
-
 def _flatten_optimizer(opt) -> tuple[dict[str, Tensor], dict]:
     sd = opt.state_dict()
     tensors = {f"state.{i}.{k}": v for i, st in sd["state"].items() for k, v in st.items() if isinstance(v, Tensor)}
@@ -348,7 +328,6 @@ def train_hsae_variant(
         _start_b_dec(model, data, cfg.training.b_dec_init)
         mapping = init_from_teacher(model, teacher, hier, space=space) if teacher is not None else {}
         if hcfg.init == "rkcnn" and teacher is None and not (out/"model"/"cfg.json").exists():
-            from polytope_hsae.rkcnn import apply_init
             probe_data = probe_data or _rkcnn_probe_data(ctx, data)
             x_probe, labels = probe_data
             mapping = {"rkcnn": apply_init(model, x_probe, cfg.rkcnn, labels, seed)}
