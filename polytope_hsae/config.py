@@ -216,6 +216,9 @@ class RkCNNConfig:
     score_method: Literal["kurtosis", "variance_ratio", "knn"] = "kurtosis"   # knn: labels = the run's concept contexts
     m: int = 0                        # dimensions per subset (0: round(√d_model))
     h: int = 600                      # random subsets scored
+    probe: Literal["distinct", "principal"] = "distinct"   # principal: the first probe (subset principal directions, near-copies kept)
+    max_cos: float = 0.5              # distinct: a mined direction with |cos| above this to one already kept is rejected
+    rounds: int = 4                   # distinct: scoring rounds; the kept directions are projected out of the data between rounds
     fraction: float = 0.25            # share of SAE latents seeded (at most h: one direction per kept subset)
     probe_rows: int = 20_000          # activation rows the probe is fitted on
     layer: int = -1                   # layer of the `mlp_out` comparison (-1: the middle layer, n_layers // 2)
@@ -233,6 +236,8 @@ class RkCNNConfig:
     def __post_init__(self):
         _check(0 < self.fraction <= 1, "rkcnn.fraction", f"must be in (0, 1], got {self.fraction}")
         _check(self.h >= 1 and self.m >= 0, "rkcnn.h / rkcnn.m", f"need h >= 1 and m >= 0, got h={self.h}, m={self.m}")
+        _check(0 < self.max_cos <= 1, "rkcnn.max_cos", f"must be in (0, 1], got {self.max_cos}")
+        _check(1 <= self.rounds <= self.h, "rkcnn.rounds", f"must be between 1 and h={self.h}, got {self.rounds}")
         for k in ("expansion", "k", "n_tokens", "n_eval_tokens", "ce_tokens", "steps", "batch_size", "probe_rows", "sweep_tokens", "sweep_steps"):
             _check(getattr(self, k) > 0, f"rkcnn.{k}", f"must be > 0, got {getattr(self, k)}")
 
