@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, os, re, time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 import numpy as np
 import torch
@@ -21,35 +21,66 @@ from .lm import resolve_hook
 
 # %% auto #0
 __all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'NEXT_TOKEN_KEYS', 'NEXT_TOKEN_LABELS', 'stop_layer',
-           'forward_to_hook', 'ActivationError', 'CaptureItem', 'capture', 'corpus_items', 'token_owners',
-           'LabelledContexts', 'labelled_contexts', 'context_items', 'Normalizer', 'ActivationStore',
-           'next_token_pairs', 'NextTokenContexts', 'split_tokens', 'next_token_contexts', 'save_next_token_contexts',
-           'load_contexts', 'membership_counts', 'context_summary', 'to_saelens_cache', 'from_saelens_cache',
-           'capture_corpus', 'capture_next_token_contexts', 'batch_stream', 'capture_contexts', 'run_activations']
+           'forward_to_hooks', 'forward_to_hook', 'token_activations', 'ActivationError', 'CaptureItem', 'capture',
+           'corpus_items', 'token_owners', 'LabelledContexts', 'labelled_contexts', 'context_items', 'Normalizer',
+           'ActivationStore', 'next_token_pairs', 'NextTokenContexts', 'split_tokens', 'next_token_contexts',
+           'save_next_token_contexts', 'load_contexts', 'membership_counts', 'context_summary', 'to_saelens_cache',
+           'from_saelens_cache', 'capture_corpus', 'capture_next_token_contexts', 'batch_stream', 'capture_contexts',
+           'run_activations']
 
-# %% ../nbs/07_activations.ipynb #65c04214
+# %% ../nbs/07_activations.ipynb #a8211c52
 def stop_layer(model, hook:str) -> int|None:
     "The `stop_at_layer` that still runs `hook`: L+1 for `blocks.L.*`, 0 for embedding hooks, None for the rest."
     if m := re.match(r"blocks\.(\d+)\.", hook): return int(m.group(1)) + 1
     if hook in ("hook_embed", "hook_pos_embed", "hook_tokens"): return 0
     return None
 
-def forward_to_hook(
+
+# %% ../nbs/07_activations.ipynb #95ca62b5
+def forward_to_hooks(
     model,                                   # a HookedTransformer
     tokens:Int[Tensor, "batch pos"],
-    hook:str,                                # a valid hook name (see `lm.resolve_hook`)
+    hooks:Sequence[str],                     # valid hook names (see `lm.resolve_hook`)
     compute_dtype:str="float32",             # "bfloat16": autocast the forward (faster on GPUs with bf16)
-) -> Float[Tensor, "batch pos d"]:
-    "The activation at `hook`, computing only what it needs (no unembedding unless the hook is in it)."
+) -> dict[str, Float[Tensor, "batch pos d"]]:
+    "The activations at `hooks` from one forward pass that stops at the last layer any of them needs."
+    hooks = list(dict.fromkeys(hooks))
+    if not hooks: raise ValueError("forward_to_hooks needs at least one hook name")
     store = {}
-    def save(act, hook): store["act"] = act.detach()
-    L = stop_layer(model, hook)
-    kw = {"stop_at_layer": L} if L is not None else {"return_type": "logits" if hook.startswith("unembed") else None}
-    device = tokens.device.type
-    with torch.inference_mode(), torch.autocast(device, dtype=torch.bfloat16, enabled=compute_dtype == "bfloat16"):
-        model.run_with_hooks(tokens, fwd_hooks=[(hook, save)], **kw)
-    if "act" not in store: raise RuntimeError(f"hook {hook!r} did not fire; is it part of the forward pass?")
-    return store["act"]
+    def save(act, hook): store[hook.name] = act.detach()
+    stops = [stop_layer(model, h) for h in hooks]
+    if all(s is not None for s in stops): kw = {"stop_at_layer": max(stops)}
+    else: kw = {"return_type": "logits" if any(h.startswith("unembed") for h in hooks) else None}
+    with torch.inference_mode(), torch.autocast(tokens.device.type, dtype=torch.bfloat16, enabled=compute_dtype == "bfloat16"):
+        model.run_with_hooks(tokens, fwd_hooks=[(h, save) for h in hooks], **kw)
+    missing = [h for h in hooks if h not in store]
+    if missing: raise RuntimeError(f"hooks {missing} did not fire; are they part of the forward pass? (model.hook_dict lists them)")
+    return {h: store[h] for h in hooks}
+
+
+# %% ../nbs/07_activations.ipynb #7f694b7a
+def forward_to_hook(
+    model, tokens:Int[Tensor, "batch pos"], hook:str, compute_dtype:str="float32",
+) -> Float[Tensor, "batch pos d"]:
+    "The activation at one `hook`, computing only what it needs (no unembedding unless the hook is in it)."
+    return forward_to_hooks(model, tokens, [hook], compute_dtype)[hook]
+
+
+# %% ../nbs/07_activations.ipynb #93abee58
+@torch.no_grad()
+def token_activations(
+    model, batches:Iterable[Int[Tensor, "batch pos"]], hooks:Sequence[str],
+    drop_bos:bool=True,                      # drop position 0 (the BOS token every batch starts with)
+    compute_dtype:str="float32",
+) -> dict[str, Float[Tensor, "n d"]]:
+    "Float32 CPU activations of every (non-BOS) token of `batches` at each hook, one forward per batch, rows concatenated."
+    out = {h: [] for h in hooks}
+    for toks in batches:
+        acts = forward_to_hooks(model, toks.to(model.cfg.device), hooks, compute_dtype)
+        for h, a in acts.items(): out[h].append(a[:, int(drop_bos):].reshape(-1, a.shape[-1]).float().cpu())
+    if not all(out.values()): raise ValueError("token_activations got no batches")
+    return {h: torch.cat(v) for h, v in out.items()}
+
 
 # %% ../nbs/07_activations.ipynb #7c6a228c
 class ActivationError(ValueError):

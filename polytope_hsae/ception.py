@@ -15,6 +15,18 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from jaxtyping import Float, Int
+import re
+import shutil
+import html
+from .concepts import wordnet
+from .lm import hub_reachable, load_model
+from .rkcnn import activation_scale, paired_difference
+from .sae import SAE, SAEConfig
+from .training import TrainConfig, train
+from .metrics import explained_variance, l0, mean_ci
+from .config import ConfigError, write_json
+from .corpus import token_batches
+from .viz import write_html_page, RawHTML
 
 # %% auto #0
 __all__ = ['HUB_TASKS', 'STRATEGIES', 'CEPTION_OUTPUTS', 'CEPTION_METRICS', 'PLOTTED', 'CeptionError', 'TaskData',
@@ -54,7 +66,6 @@ def _split_labels(n:int, val_fraction:float, test_fraction:float) -> list[str]:
 @functools.lru_cache(maxsize=1)
 def lexname_glosses() -> dict[str, list[tuple[str, str]]]:
     "Lexicographer file → (synset name, gloss) of its noun synsets, sorted by name (read once per process: ~10 s)."
-    from polytope_hsae.concepts import wordnet
     pools = {}
     for s in wordnet().all_synsets("n"): pools.setdefault(s.lexname(), []).append((s.name(), s.definition()))
     return {k: sorted(v) for k, v in pools.items()}
@@ -81,7 +92,6 @@ HUB_TASKS = {"sst2": ("glue", "sst2", "sentence"), "ag_news": ("ag_news", None, 
 
 def hub_task(name:str, per_class:int=300, val_fraction:float=0.2, test_fraction:float=0.2, seed:int=0) -> TaskData:
     "SST-2 or AG News from the Hugging Face hub (needs the hub and `pip install datasets`), balanced like `wordnet_task`."
-    from polytope_hsae.lm import hub_reachable
     if name not in HUB_TASKS: raise CeptionError(f"unknown task {name!r}; offline use 'wordnet-lexnames', with a hub one of {list(HUB_TASKS)}")
     if not hub_reachable():
         raise CeptionError(f"task {name!r} needs the Hugging Face hub, which is not reachable here; use ception.task=wordnet-lexnames offline")
@@ -240,9 +250,6 @@ def token_activations(clf:Classifier, pre:Prefix, idx:Tensor, batch_size:int=64)
 
 def train_cycle_sae(h:Float[Tensor, "n d"], cfg, hook:str, seed:int=0, model_name:str="", progress:bool=False) -> tuple:
     "This library's SAE (TopK or ReLU-L1, `cfg.ception`) on activations at the hook (`token_activations`); returns (sae, scale)."
-    from polytope_hsae.rkcnn import activation_scale
-    from polytope_hsae.sae import SAE, SAEConfig
-    from polytope_hsae.training import TrainConfig, train
     c = cfg.ception; d = h.shape[1]
     scale = activation_scale(h)
     sae = SAE(SAEConfig(d, c.sae_expansion * d, kind=c.sae_kind, k=min(c.sae_k, c.sae_expansion * d), hook_name=hook,
@@ -378,7 +385,6 @@ def perplexity(lm, batches:list[Tensor], clf:Classifier|None=None, micro:int=8) 
 def evaluate_cycle(clf:Classifier, sae, scale:float, pre:Prefix, labels:Tensor, task:TaskData, lm=None,
                    ppl_batches:list|None=None, seed:int=0) -> dict:
     "Task, probe, monosemanticity, clustering, SAE and (with lm) perplexity metrics of one cycle on the test split."
-    from polytope_hsae.metrics import explained_variance, l0
     check_sae_hook(sae, clf)
     tr, te = torch.tensor(task.index("train")), torch.tensor(task.index("test"))
     logits, h_te = predict(clf, pre, te)
@@ -404,7 +410,6 @@ def _save_cycle(folder:Path, clf:Classifier, sae, scale:float, record:dict):
 
 def _load_cycle(folder:Path, clf:Classifier) -> tuple:
     from safetensors.torch import load_file
-    from polytope_hsae.sae import SAE
     rec = json.loads((folder/"metrics.json").read_text())
     try: clf.load_state_dict(load_file(str(folder/"classifier.safetensors")))
     except Exception as e: raise CeptionError(f"{folder}/classifier.safetensors is unreadable or from other settings ({type(e).__name__}: {e}); delete {folder} to redo the cycle") from e
@@ -416,7 +421,6 @@ def _settings(cfg) -> dict:
 
 # %% ../nbs/15_sae_ception.ipynb #15879bf1
 def _check_settings(out:Path, cfg):
-    from polytope_hsae.config import ConfigError, write_json
     new, path = _settings(cfg), out/"ception.json"
     if path.exists():
         old = json.loads(path.read_text())
@@ -429,7 +433,6 @@ CEPTION_OUTPUTS = ("ception.json", "summary.json", "report.html")   # plus seed_
 
 def clear_outputs(out:Path) -> list[str]:
     "Remove what `run_ception` writes in `out` (and nothing else: `--out .` or a folder of notes is safe); returns the names removed."
-    import re, shutil
     out, gone = Path(out), []
     if not out.exists(): return gone
     for p in sorted(out.iterdir()):
@@ -447,11 +450,9 @@ def run_ception(
     force:bool=False,                  # start over: remove this project's outputs in `out` (only those), once the model and task load
 ) -> dict:
     "SAE-ception for every seed: cycle 0, then `cycles` cycles of the chosen strategy and of `random`; writes summary.json and report.html."
-    from polytope_hsae.corpus import token_batches
     c, out, t_start = cfg.ception, Path(out), time.time()
     if not force: out.mkdir(parents=True, exist_ok=True); _check_settings(out, cfg)
     if lm is None:
-        from polytope_hsae.lm import load_model
         lm = load_model(cfg.model.name, device=cfg.model.device, dtype=cfg.model.dtype)
     task = task or load_task(cfg)
     if force:                                                    # the inputs checked out: now, and only now, start over
@@ -514,9 +515,7 @@ def run_ception(
               "settings": _settings(cfg), "cycles": c.cycles, "strategies": chains, "perplexity_pretrained": ppl_pretrained,
               "ppl_tokens": sum(b.numel() for b in ppl_batches), "seeds": seeds, "seconds": round(time.time() - t_start, 1)}
     result["summary"] = ception_summary(result)
-    from polytope_hsae.config import write_json
     write_json(out/"summary.json", result)
-    from polytope_hsae.viz import write_html_page
     write_html_page(ception_blocks(result), out/"report.html", title="polytope_hsae: SAE-ception")
     return result
 
@@ -526,7 +525,6 @@ CEPTION_METRICS = ("accuracy", "f1_macro", "f1_weighted", "probe_accuracy", "csi
                    "sae_l0", "sae_l1", "sae_dead_fraction", "perplexity")
 
 def _ci(values:list[float]) -> dict:
-    from polytope_hsae.metrics import mean_ci
     vals = [v for v in values if v is not None and not math.isnan(v)]
     return {**mean_ci(vals), "n_missing": len(values) - len(vals)}
 
@@ -538,7 +536,6 @@ def _cycle_metrics(seed_rec:dict, strategy:str, n:int) -> dict|None:
 
 def ception_summary(result:dict) -> dict:
     "Per strategy and cycle: mean and CI over seeds of every metric; strategy − random per cycle, paired by seed."
-    from polytope_hsae.rkcnn import paired_difference
     seeds, chosen = result["seeds"], result["strategies"][0]
     table = {}
     for strat in result["strategies"]:
@@ -583,8 +580,6 @@ def ception_figure(result:dict):
 
 def ception_blocks(result:dict) -> list:
     "The report: settings, the per-cycle table, strategy vs random, divergences, figure."
-    import html
-    from polytope_hsae.viz import RawHTML
     s, c = result["summary"], result["settings"]["ception"]
     cols = ("accuracy", "f1_macro", "probe_accuracy", "csi", "u", "ari", "silhouette_supervised", "davies_bouldin", "sae_explained_variance", "sae_l0", "perplexity")
     head = "<tr><th>strategy</th><th>cycle</th><th>seeds</th>" + "".join(f"<th>{k}</th>" for k in cols) + "</tr>"

@@ -17,6 +17,7 @@ from jaxtyping import Float, Int
 from .config import HSAEConfig
 from .geometry import InputSpace, check_space
 from .sae import save_sae, load_sae_files
+from importlib.metadata import version, PackageNotFoundError
 
 # %% auto #0
 __all__ = ['CHILD_PATHS', 'GROUPED_ROW_COST', 'GROUPED_EXPERT_COST', 'HSAE', 'teacher_parents', 'init_from_teacher']
@@ -288,7 +289,6 @@ HSAE.normalize_decoder_, HSAE.remove_parallel_grad_ = _hsae_normalize_decoder_, 
 # %% ../nbs/09_hsae.ipynb #21f0b7be
 def _saelens_version() -> dict:
     "The installed SAELens version (its loader reads our metadata block only from files marked >= 6)."
-    from importlib.metadata import version, PackageNotFoundError
     try: return {"sae_lens_version": version("sae-lens")}
     except PackageNotFoundError: return {}
 

@@ -15,6 +15,17 @@ import numpy as np
 import torch
 from torch import Tensor
 from jaxtyping import Bool, Float, Int
+import shutil, warnings
+import json
+from .lm import LAMBDA_HOOK, resolve_hook
+from .activations import forward_to_hook, load_contexts, ActivationStore
+from .validation import ancestors, load_teacher
+from .hsae import teacher_parents
+from .geometry import space_of
+from itertools import islice
+from .corpus import token_batches
+from .config import write_json
+from .training import load_trained, run_space
 
 # %% auto #0
 __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'median_abs_cos', 'FiringCounter', 'hsae_usage',
@@ -107,7 +118,6 @@ class FinalTail:
     @classmethod
     def applies(cls, model, hook:str) -> bool:
         "Whether `hook` is the output of a known final norm (else splice with a forward pass)."
-        from polytope_hsae.lm import LAMBDA_HOOK
         return hook == LAMBDA_HOOK and type(getattr(model, "ln_final", None)).__name__ in cls.NORMS
     @classmethod
     def of(cls, model, hook:str) -> "FinalTail|None":
@@ -148,8 +158,6 @@ def clean_ce(
     micro:int|None=None,               # positions per unembedding (None: `ce_micro_tokens` of the free memory)
 ) -> CleanCE:
     "The clean run of the CE batches at the final λ hook, kept as what `spliced_loss` needs: λ, targets, clean CE, log-sum-exp and p-weighted unembedding."
-    from polytope_hsae.activations import forward_to_hook
-    from polytope_hsae.lm import resolve_hook
     hook = resolve_hook(model, hook)
     tail = FinalTail.of(model, hook)
     if tail is None: raise ValueError(f"clean_ce needs the final norm's hook_normalized, not {hook!r}: use spliced_loss, which runs the model")
@@ -192,7 +200,6 @@ def spliced_loss(
     direct:bool=True,                                       # at the final λ hook, unembed λ̂ (no forward pass); False: always run the model
 ) -> dict:
     "Clean, spliced and zero-ablated next-token CE, CE recovered, and KL to the clean logits, over all batches."
-    from polytope_hsae.lm import resolve_hook
     hook = resolve_hook(model, hook)
     tail = FinalTail.of(model, hook) if direct else None
     if tail is not None:
@@ -289,7 +296,6 @@ RELATIONS = ("own", "ancestor", "sibling", "other")
 
 def concept_relations(hierarchy) -> Int[Tensor, "C C"]:
     "R[c, o] = index in `RELATIONS` of a context owned by concept o, seen from concept c."
-    from polytope_hsae.validation import ancestors
     C = len(hierarchy); anc = ancestors(hierarchy)
     inside = torch.zeros(C, C, dtype=torch.bool)               # inside[c, o]: o is c or below c
     for o, a in enumerate(anc):
@@ -409,7 +415,6 @@ class ContextSet:
     @classmethod
     def from_store(cls, folder, normalizer=None) -> "ContextSet":
         "Load `<out>/contexts/<split>` (or `contexts_word/<split>`), normalised like the SAE's training data when `normalizer` is given."
-        from polytope_hsae.activations import load_contexts
         store, info = load_contexts(folder)
         key = "next_token" if "next_token" in store.meta.get("labels", []) else "token_ids"
         kind = info.get("kind", "word")
@@ -487,7 +492,6 @@ def auc(
 
 def _probe_auc(x_tr, y_tr, x_te, y_te, max_iter:int, seed:int, C:float=1e-3) -> tuple[float, bool]:
     "AUC on the test rows of a logistic regression on standardised features fitted on the train rows, and whether it converged."
-    import warnings
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import make_pipeline
@@ -554,7 +558,6 @@ def _nanmean(t:Tensor) -> float:
 
 def level_concepts(hierarchy, level:str, n_parents:int|None=None) -> list[str]:
     "Concepts scored at `level`: 'parent' (the teacher's parent concepts), 'child' (their children) or 'flat' (all)."
-    from polytope_hsae.hsae import teacher_parents
     if level == "flat": return list(hierarchy.names)
     if n_parents is None: raise ValueError(f"level {level!r} needs n_parents (the H-SAE's)")
     parents = teacher_parents(hierarchy, n_parents)
@@ -591,7 +594,6 @@ def concept_metrics(
     s = concept_scores(codes_te, c_te, R_te, rows, latents, k_te)
     extra, keys = {}, ["purity", "coverage", "leakage", "sibling_leakage", "f1"]
     if teacher is not None:
-        from polytope_hsae.geometry import space_of
         space = space or space_of(sae)
         dirs, cov = teacher_directions(teacher, rows, space)
         own = _masks(R_te, rows, c_te, k_te)["own"]
@@ -661,8 +663,6 @@ def ablation_change(ablation:list[float], teacher:list[float]) -> dict:
 # %% ../nbs/11_metrics.ipynb #fb331072
 def eval_token_batches(cfg, tokenizer, n_tokens:int|None=None) -> list[Tensor]:
     "Held-out corpus batches: the same token stream as the captured activations, continuing past `activations.n_tokens`."
-    from itertools import islice
-    from polytope_hsae.corpus import token_batches
     a = cfg.activations
     n_tokens = cfg.eval.n_eval_tokens if n_tokens is None else n_tokens
     skip = -(-a.n_tokens // (a.batch_size * a.seq_len))
@@ -677,7 +677,6 @@ def eval_activations(
     acts:list[Tensor]|None=None,           # the batches' activations at `hook` ([batch, seq, d] each, `forward_to_hook`), if already captured
 ) -> Float[Tensor, "n d"]:
     "Activations at `hook` of every non-BOS token of `batches`."
-    from polytope_hsae.activations import forward_to_hook
     acts = (forward_to_hook(model, b.to(model.cfg.device), hook) for b in batches) if acts is None else acts
     return torch.cat([a[:, 1:].reshape(-1, model.cfg.d_model).float().cpu() for a in acts])
 
@@ -736,7 +735,6 @@ def flat_metrics(result:dict) -> dict[str, float]:
 
 def _group_models(out:Path) -> dict[str, dict[str, Path]]:
     "group → seed → model folder, for Phases 2/3, the flat baselines and every trained ablation."
-    import json
     groups = {}
     for g, ph in GROUPS_MAIN.items():
         m = json.loads((out/ph/"metrics.json").read_text())
@@ -757,8 +755,6 @@ def _ci_or_nan(values:list[float]) -> dict:
 
 def run_inputs(out:Path, step:str="Phase 4"):
     "What Phase 4 and steering read from a run: the teacher, its hierarchy, concept relations, the corpus normaliser, train/test contexts."
-    from polytope_hsae.activations import ActivationStore
-    from polytope_hsae.validation import load_teacher
     out = Path(out)
     for need in ("phase2/metrics.json", "phase3/metrics.json", "contexts/test/contexts.json"):
         if not (out/need).exists(): raise FileNotFoundError(f"{step} needs {out/need}; run the earlier phases first (polytope-hsae run --out {out})")
@@ -775,8 +771,6 @@ def word_context_sets(out:Path, normalizer=None) -> tuple[ContextSet, ContextSet
 
 def run_concept_aucs(out:Path, cfg, hierarchy, tensors:dict[str, Tensor]) -> dict:
     "Teacher-direction and probe AUCs per level (next-token contexts, `word.<level>` for templates), once per run (cached in phase4/eval; eval.probe_max_iter = 0: no probe)."
-    import json
-    from polytope_hsae.config import write_json
     path = Path(out)/"phase4"/"eval"/"concept_aucs.json"
     if path.exists(): return json.loads(path.read_text())
     res = {}
@@ -792,12 +786,7 @@ def run_concept_aucs(out:Path, cfg, hierarchy, tensors:dict[str, Tensor]) -> dic
 
 def run_phase4(ctx, progress:bool=True) -> dict:
     "Measure every model of the run (saved per model as it goes), compare with CIs, and give the targets' verdicts."
-    import json
     from tqdm.auto import tqdm
-    from polytope_hsae.activations import ActivationStore, forward_to_hook
-    from polytope_hsae.lm import resolve_hook
-    from polytope_hsae.training import load_trained, run_space
-    from polytope_hsae.config import write_json
     cfg, out = ctx.cfg, Path(ctx.out)
     tensors, hier, R, norm, train_ctx, test_ctx = run_inputs(out)
     space = run_space(ctx, tensors)
@@ -805,7 +794,7 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     store = ActivationStore(out/"activations")
     evdir = out/"phase4"/"eval"
     if ctx.fresh and evdir.exists():
-        import shutil; shutil.rmtree(evdir)
+        shutil.rmtree(evdir)
     lm = ctx.model
     t0 = time.time()
     batches = eval_token_batches(cfg, lm.tokenizer)

