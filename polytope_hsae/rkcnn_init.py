@@ -6,57 +6,94 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/rkcnn_init.html.md"""
 
 # %% ../nbs/09c_rkcnn_init.ipynb #198d78ac
 from __future__ import annotations
-import math
+import math, time
 from typing import Literal
 
 import torch
 from torch import Tensor
 from jaxtyping import Float, Int
 
+from .config import RkCNNConfig
+
 # %% auto #0
-__all__ = ['SCORE_METHODS', 'RkCNNProbe', 'init_from_directions', 'apply_init']
+__all__ = ['SCORE_METHODS', 'RkCNNProbe', 'planted_directions', 'feature_recovery', 'init_from_directions', 'probe_from_config',
+           'apply_init']
 
 # %% ../nbs/09c_rkcnn_init.ipynb #a990654e
 SCORE_METHODS = ("kurtosis", "variance_ratio", "knn")
 
 class RkCNNProbe:
-    "Random-subspace probe: h subsets of m dimensions scored by `score_method`, the top r kept with their principal directions."
+    "Random-subspace probe: h subsets of m dimensions scored by `score_method`; up to r distinct directions kept (deflation between rounds, near-copies rejected)."
     def __init__(
         self, d_model:int,
         m:int|None=None,            # dimensions per subset (default: round(√d))
-        h:int=600,                  # subsets sampled
-        r:int=32,                   # subsets (directions) kept
+        h:int=600,                  # subsets sampled (over all rounds)
+        r:int=32,                   # directions wanted (fewer are returned when the subsets run out of distinct ones)
         score_method:Literal["kurtosis", "variance_ratio", "knn"]="kurtosis",
         seed:int=0,
         k:int=5,                    # neighbours (knn)
         knn_sample:int=2000,        # rows used by knn (cdist is quadratic)
         chunk:int=64,               # subsets scored at once (memory: n × chunk × m floats)
+        max_cos:float=0.5,          # a direction with |cos| above this to one already kept is rejected (1: keep near-copies)
+        rounds:int=4,               # scoring rounds; the kept directions are projected out of the data before the next
+        standardise:bool=True,      # divide each dimension by its standard deviation (no dimension dominates by scale)
+        pursuit:bool=True,          # per subset, the kurtosis-maximising direction (whitened fixed point) instead of the principal one
+        complete:bool=True,         # a direction spans all d dimensions (the covariance of x with the subset's projection), not only the subset
+        corr_z:float=4.0,           # with `complete`: keep a dimension only where |corr(x_j, projection)|·√n ≥ corr_z (0: keep all)
+        pursuit_iters:int=30,
     ):
         m = max(1, round(math.sqrt(d_model))) if m is None else m
         if score_method not in SCORE_METHODS: raise ValueError(f"unknown score_method {score_method!r}; use one of {SCORE_METHODS}")
         if not 1 <= m <= d_model: raise ValueError(f"m={m} must be between 1 and d_model={d_model}")
         if not 1 <= r <= h: raise ValueError(f"r={r} must be between 1 and h={h} (keep at most as many subsets as are sampled)")
+        if not 0 < max_cos <= 1: raise ValueError(f"max_cos={max_cos} must be in (0, 1]")
+        if not 1 <= rounds <= h: raise ValueError(f"rounds={rounds} must be between 1 and h={h}")
+        if corr_z < 0: raise ValueError(f"corr_z={corr_z} must be >= 0")
         self.d_model, self.m, self.h, self.r, self.score_method, self.seed = d_model, m, h, r, score_method, seed
         self.k, self.knn_sample, self.chunk = k, knn_sample, chunk
+        self.max_cos, self.rounds, self.standardise, self.pursuit, self.complete = max_cos, rounds, standardise, pursuit, complete
+        self.corr_z, self.pursuit_iters = corr_z, pursuit_iters
         g = torch.Generator().manual_seed(seed)
         self.subsets: Int[Tensor, "h m"] = torch.rand(h, d_model, generator=g).argsort(1)[:, :m].sort(1).values
         self.scores = self.directions = self.top = None
+        self.n_directions = self.n_rejected = 0
 
-    def __repr__(self): return f"RkCNNProbe(d={self.d_model}, m={self.m}, h={self.h}, r={self.r}, {self.score_method}, seed={self.seed})"
+    @classmethod
+    def principal(cls, d_model:int, **kw) -> "RkCNNProbe":
+        "The first probe (kept to measure against): principal directions of raw subsets, one round, no rejection, no completion."
+        return cls(d_model, **{**dict(max_cos=1.0, rounds=1, standardise=False, pursuit=False, complete=False), **kw})
+
+    def __repr__(self): return (f"RkCNNProbe(d={self.d_model}, m={self.m}, h={self.h}, r={self.r}, {self.score_method}, seed={self.seed}, "
+                                f"max_cos={self.max_cos}, rounds={self.rounds})")
 
 # %% ../nbs/09c_rkcnn_init.ipynb #795b7012
-def _scores_chunk(Xs:Tensor, method:str, m:int, lab:Tensor|None, idx:Tensor|None, k:int) -> tuple[Tensor, Tensor, Tensor]:
-    "Scores, principal directions (subset coordinates) and validity of a chunk of subsets; Xs: centred [n, c, m]."
+def _scores_chunk(Xs:Tensor, method:str, m:int, lab:Tensor|None, idx:Tensor|None, k:int,
+                  pursuit:bool, iters:int) -> tuple[Tensor, Tensor, Tensor]:
+    "Scores, projections [n, c] on each subset's direction and validity of a chunk of subsets; Xs: centred [n, c, m]."
     n = Xs.shape[0]
     cov = torch.einsum("ncm,nco->cmo", Xs, Xs).double() / n                 # [c, m, m]
     evals, evecs = torch.linalg.eigh(cov)                                     # ascending
-    v = evecs[..., -1]                                                        # [c, m], unit
     total = evals.sum(-1).clamp_min(0)
     ok = total > 1e-12
+    if pursuit:                                                               # whiten, then w ← E[z (wᵀz)³] normalised: E[(wᵀz)⁴] rises every step
+        keep = evals > 1e-9 * evals[:, -1:].clamp_min(1e-300)
+        Wh = (evecs * torch.where(keep, evals.clamp_min(1e-300).rsqrt(), torch.zeros_like(evals))[:, None, :]).float()
+        Z = torch.einsum("ncm,cmo->nco", Xs, Wh)                              # [n, c, m], identity covariance on the kept eigen-directions
+        far = Z.pow(2).sum(-1).argmax(0)                                      # start: the subset's most extreme row
+        w = Z[far, torch.arange(Z.shape[1])]
+        w = w / w.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        for _ in range(iters):
+            p = torch.einsum("ncm,cm->nc", Z, w)
+            w = torch.einsum("ncm,nc->cm", Z, p.pow(3)) / n
+            w = w / w.norm(dim=1, keepdim=True).clamp_min(1e-12)
+        p = torch.einsum("ncm,cm->nc", Z, w)
+    else:
+        p = torch.einsum("ncm,cm->nc", Xs, evecs[..., -1].float())
+    ok = ok & (p.pow(2).mean(0) > 0)
     if method == "kurtosis":
-        p = torch.einsum("ncm,cm->nc", Xs.double(), v)
-        m2, m4 = p.pow(2).mean(0), p.pow(4).mean(0)
-        score = torch.where(ok & (m2 > 0), m4 / m2.clamp_min(1e-300).pow(2) - 3, torch.zeros_like(m2))
+        pd = p.double()
+        m2, m4 = pd.pow(2).mean(0), pd.pow(4).mean(0)
+        score = torch.where(ok, m4 / m2.clamp_min(1e-300).pow(2) - 3, torch.zeros_like(m2))
     elif method == "variance_ratio":
         score = torch.where(ok, evals[:, -1] / (total / m).clamp_min(1e-300), torch.ones_like(total))
     else:
@@ -67,12 +104,25 @@ def _scores_chunk(Xs:Tensor, method:str, m:int, lab:Tensor|None, idx:Tensor|None
         ls = lab[idx]
         score = (ls[nn] == ls[None, :, None]).double().mean((1, 2))
         score = torch.where(ok, score, torch.zeros_like(score))
-    sign = torch.sign(v.gather(1, v.abs().argmax(1, keepdim=True)))          # deterministic sign: largest entry positive
-    return score, v * sign, ok
+    return score, p, ok
+
+def _patterns(self, Xc:Tensor, sd:Tensor, P:Tensor, cols:Tensor) -> Tensor:
+    "Unit directions [c, d] in the data's units: the covariance of x with each projection (all d dimensions, or the subset's)."
+    n = Xc.shape[0]
+    U = (Xc.T @ P).double().T / n                                             # [c, d]: E[x p]
+    if self.complete:
+        if self.corr_z > 0:                                                   # drop dimensions whose correlation is noise
+            corr = U / (sd[None] * P.double().pow(2).mean(0).sqrt()[:, None]).clamp_min(1e-300)
+            U = torch.where(corr.abs() * math.sqrt(n) >= self.corr_z, U, torch.zeros_like(U))
+    else:
+        U = torch.zeros_like(U).scatter_(1, cols, U.gather(1, cols))
+    U = U / U.norm(dim=1, keepdim=True).clamp_min(1e-300)
+    sign = torch.sign(U.gather(1, U.abs().argmax(1, keepdim=True)))          # deterministic sign: largest entry positive
+    return U * torch.where(sign == 0, torch.ones_like(sign), sign)
 
 @torch.no_grad()
 def _rkcnn_fit(self, X:Float[Tensor, "n d"], labels:Tensor|None=None) -> "RkCNNProbe":
-    "Score every subset on X (centred here), keep the top r; sets `scores` [h], `top` [r], `directions` [r, d]."
+    "Score the subsets round by round on X (centred, standardised, earlier directions projected out); sets `scores` [h], `top`, `directions` [≤ r, d]."
     if X.ndim != 2 or X.shape[1] != self.d_model:
         raise ValueError(f"X has shape {tuple(X.shape)}; the probe was made for d_model={self.d_model}")
     if not torch.isfinite(X).all(): raise ValueError("X has NaN or inf entries; clean the activations first")
@@ -80,26 +130,87 @@ def _rkcnn_fit(self, X:Float[Tensor, "n d"], labels:Tensor|None=None) -> "RkCNNP
         if labels is None: raise ValueError("score_method='knn' needs labels (e.g. the concept of each labelled context)")
         labels = torch.as_tensor(labels).reshape(-1)
         if len(labels) != len(X): raise ValueError(f"{len(labels)} labels for {len(X)} rows")
-    Xc = (X.double() - X.double().mean(0)).float()
+    Xd = X.double() - X.double().mean(0)
+    sd = Xd.pow(2).mean(0).sqrt()
+    unit = torch.where(sd > 0, sd, torch.ones_like(sd)) if self.standardise else torch.ones_like(sd)
+    Xc, Xs0 = Xd.float(), (Xd / unit).float()                                # data units (directions) / scored units
     g = torch.Generator().manual_seed(self.seed + 1)
     idx = torch.randperm(len(X), generator=g)[: self.knn_sample] if self.score_method == "knn" else None
-    scores, vs, oks = [], [], []
-    for s in range(0, self.h, self.chunk):
-        sc, v, ok = _scores_chunk(Xc[:, self.subsets[s:s + self.chunk]], self.score_method, self.m, labels, idx, self.k)
-        scores.append(sc); vs.append(v); oks.append(ok)
-    self.scores, self._v, self.valid = torch.cat(scores), torch.cat(vs), torch.cat(oks)
-    ranked = torch.where(self.valid, self.scores, torch.full_like(self.scores, -math.inf)).argsort(descending=True)
-    ranked = ranked[self.valid[ranked]]
-    _, ids = torch.unique(self.subsets, dim=0, return_inverse=True)     # a subset drawn twice is kept once
-    first = {}
-    for i in ranked.tolist(): first.setdefault(int(ids[i]), i)          # ranked order, first occurrence of each subset
-    self.top = torch.tensor(list(first.values())[: self.r], dtype=torch.long)
-    D = torch.zeros(len(self.top), self.d_model, dtype=torch.float64)
-    D.scatter_(1, self.subsets[self.top], self._v[self.top])
-    self.directions = D
+    _, ids = torch.unique(self.subsets, dim=0, return_inverse=True)          # a subset drawn twice is scored once
+    first = torch.full((int(ids.max()) + 1,), self.h, dtype=torch.long).scatter_reduce_(0, ids, torch.arange(self.h), "amin")
+    self.scores = torch.zeros(self.h, dtype=torch.float64)
+    self.valid = torch.zeros(self.h, dtype=torch.bool)
+    self.round_of = torch.arange(self.h) * self.rounds // self.h            # subset i is scored in round round_of[i]
+    kept, dirs, self.n_rejected = [], torch.zeros(0, self.d_model, dtype=torch.float64), 0
+    Xr = Xs0
+    for rd in range(self.rounds):
+        sel = torch.nonzero(self.round_of == rd).squeeze(1)
+        sc, P, ok = [], [], []
+        for s in range(0, len(sel), self.chunk):
+            sub = self.subsets[sel[s:s + self.chunk]]
+            a, b, c = _scores_chunk(Xr[:, sub], self.score_method, self.m, labels, idx, self.k, self.pursuit, self.pursuit_iters)
+            sc.append(a); P.append(b); ok.append(c)
+        sc, P, ok = torch.cat(sc), torch.cat(P, 1), torch.cat(ok)
+        ok = ok & (first[ids[sel]] == sel)                                    # duplicates of an earlier subset are not candidates
+        self.scores[sel], self.valid[sel] = sc, ok
+        U = _patterns(self, Xc, sd, P, self.subsets[sel])
+        quota = -(-(self.r - len(kept)) // (self.rounds - rd))
+        order = sc.masked_fill(~ok, -math.inf).argsort(descending=True)
+        taken = 0
+        for j in order[ok[order]].tolist():
+            if taken == quota: break
+            u = U[j]
+            if len(dirs) and float((dirs @ u).abs().max()) > self.max_cos: self.n_rejected += 1; continue
+            kept.append(int(sel[j])); dirs = torch.cat([dirs, u[None]]); taken += 1
+        if rd + 1 < self.rounds and len(dirs):                                # deflate: project the kept directions (scored units) out
+            Q, _ = torch.linalg.qr((dirs / unit[None]).T)
+            Xr = (Xs0.double() - (Xs0.double() @ Q) @ Q.T).float()
+    self.top = torch.tensor(kept, dtype=torch.long)
+    self.directions = dirs
+    self.n_directions = len(kept)
+    C = (dirs @ dirs.T).abs().fill_diagonal_(0)
+    self.max_abs_cos = float(C.max()) if len(kept) > 1 else float("nan")
     return self
 
 RkCNNProbe.fit = _rkcnn_fit
+
+# %% ../nbs/09c_rkcnn_init.ipynb #1da38ae8
+def planted_directions(
+    kind:Literal["spread", "outlier", "dense"]="spread",
+    n:int=4000, d:int=64, n_features:int=8,
+    per_feature:int=4,          # coordinates per direction (spread, outlier)
+    p:float=0.05,               # probability a direction is active in a row
+    noise:float=1.0,            # Gaussian noise per coordinate
+    outlier_scale:float=30.0,   # outlier: scale of dimension 0's Student-t (3 dof) signal
+    seed:int=0,
+) -> tuple[Float[Tensor, "n d"], Float[Tensor, "n_features d"]]:
+    "Planted structure: rows x = Σ_f a_f·dir_f + noise, a_f sparse and heavy-tailed; returns (X, unit directions), float64."
+    if kind not in ("spread", "outlier", "dense"): raise ValueError(f"unknown planted kind {kind!r}; use 'spread', 'outlier' or 'dense'")
+    if not 1 <= per_feature <= d: raise ValueError(f"per_feature={per_feature} must be between 1 and d={d}")
+    g = torch.Generator().manual_seed(seed)
+    if kind == "dense": D = torch.randn(n_features, d, generator=g, dtype=torch.float64)
+    else:
+        coords = torch.rand(n_features, d, generator=g).argsort(1)[:, :per_feature]
+        w = torch.randn(n_features, per_feature, generator=g, dtype=torch.float64).sign() * (0.5 + torch.rand(n_features, per_feature, generator=g, dtype=torch.float64))
+        D = torch.zeros(n_features, d, dtype=torch.float64).scatter_(1, coords, w)
+    D = D / D.norm(dim=1, keepdim=True)
+    on = torch.rand(n, n_features, generator=g) < p
+    a = (on * torch.empty(n, n_features).exponential_(1.0, generator=g) * 6.0).double()
+    X = a @ D + noise * torch.randn(n, d, generator=g, dtype=torch.float64)
+    if kind == "outlier":
+        t = torch.randn(n, generator=g, dtype=torch.float64) / torch.randn(n, 3, generator=g, dtype=torch.float64).pow(2).mean(1).sqrt()
+        X[:, 0] += outlier_scale * t
+    return X, D
+
+def feature_recovery(
+    true_dirs:Float[Tensor, "F d"], mined:Float[Tensor, "r d"], threshold:float=0.8,
+) -> tuple[float, Tensor]:
+    "Share of true directions with a mined direction at |cos| ≥ threshold, and each one's best |cos|."
+    if len(mined) == 0: return 0.0, torch.zeros(len(true_dirs), dtype=torch.float64)
+    t = true_dirs.double() / true_dirs.double().norm(dim=1, keepdim=True).clamp_min(1e-12)
+    m = mined.double() / mined.double().norm(dim=1, keepdim=True).clamp_min(1e-12)
+    best = (t @ m.T).abs().max(1).values
+    return float((best >= threshold).double().mean()), best
 
 # %% ../nbs/09c_rkcnn_init.ipynb #db7f6e0f
 @torch.no_grad()
@@ -130,16 +241,21 @@ def _n_slots(model) -> int:
     "Latents an SAE can seed, or parents of an H-SAE."
     return model.cfg.n_parents if hasattr(model, "W_enc_parent") else model.cfg.d_sae
 
+def probe_from_config(d_model:int, rcfg:RkCNNConfig, r:int, seed:int=0) -> RkCNNProbe:
+    "The probe `rcfg` describes (`rcfg.probe`: 'distinct', the default, or 'principal', the first probe), asked for r directions."
+    kw = dict(m=rcfg.m or None, h=rcfg.h, r=min(r, rcfg.h), score_method=rcfg.score_method, seed=seed)
+    if rcfg.probe == "principal": return RkCNNProbe.principal(d_model, **kw)
+    return RkCNNProbe(d_model, max_cos=rcfg.max_cos, rounds=min(rcfg.rounds, rcfg.h), **kw)
+
 @torch.no_grad()
 def apply_init(
     model,                                 # an `SAE` or `HSAE`; reads `model.cfg.init` and `model.cfg.init_fraction`
     x:Float[Tensor, "n d"],                # activations the probe is fitted on, as the model sees them (normalised)
-    rcfg=None,                             # `config.RkCNNConfig` (probe settings); None: its defaults
+    rcfg:RkCNNConfig|None=None,            # probe settings; None: its defaults
     labels:Tensor|None=None,               # one label per row of x (score_method="knn")
     seed:int=0,
 ) -> dict:
     "Initialise `model` as its config's `init` says; for 'rkcnn' mine directions from x and seed the first latents / parents."
-    from polytope_hsae.config import RkCNNConfig
     init = model.cfg.init
     if init == "random": return {"init": "random", "seeded": 0}
     if init != "rkcnn":
@@ -149,12 +265,17 @@ def apply_init(
     g = torch.Generator().manual_seed(seed)
     rows = torch.randperm(len(x), generator=g)[: rcfg.probe_rows]
     lab = None if labels is None else torch.as_tensor(labels)[rows]
-    probe = RkCNNProbe(x.shape[1], rcfg.m or None, rcfg.h, min(want, rcfg.h), rcfg.score_method, seed=seed).fit(x[rows], lab)
+    t0 = time.perf_counter()
+    probe = probe_from_config(x.shape[1], rcfg, want, seed).fit(x[rows], lab)
+    seconds = time.perf_counter() - t0
     seeded = init_from_directions(model, probe.directions, model.cfg.init_fraction)
     D = probe.directions[: len(seeded)]
     C = (D @ D.T).abs().fill_diagonal_(0)
-    kept = probe.scores[probe.top]
-    return {"init": "rkcnn", "seeded": len(seeded), "requested": want, "score_method": rcfg.score_method, "m": probe.m,
-            "h": probe.h, "probe_rows": len(rows), "top_score": float(kept.max()), "median_kept_score": float(kept.median()),
+    kept = probe.scores[probe.top] if len(probe.top) else torch.full((1,), float("nan"), dtype=torch.float64)
+    return {"init": "rkcnn", "seeded": len(seeded), "requested": want, "probe": rcfg.probe, "score_method": rcfg.score_method,
+            "m": probe.m, "h": probe.h, "max_cos": probe.max_cos, "rounds": probe.rounds, "n_directions": probe.n_directions,
+            "rejected": probe.n_rejected, "probe_rows": len(rows), "probe_seconds": round(seconds, 2),
+            "top_score": float(kept.max()), "median_kept_score": float(kept.median()),
             "median_all_scores": float(probe.scores[probe.valid].median()),
-            "directions_max_abs_cos_mean": float(C.max(1).values.mean()) if len(seeded) > 1 else float("nan")}
+            "directions_max_abs_cos_mean": float(C.max(1).values.mean()) if len(seeded) > 1 else float("nan"),
+            "directions_max_abs_cos": float(C.max()) if len(seeded) > 1 else float("nan")}
