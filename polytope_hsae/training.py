@@ -21,6 +21,8 @@ from .rkcnn_init import apply_init
 from .geometry import InputSpace, check_space
 from .sae import SAE, SAEConfig, init_b_dec_, geometric_median, check_finite
 from .hsae import HSAE, init_from_teacher
+from .distributed import (DistributedError, is_distributed, rank, world_size, barrier, rank_slice, wrap_ddp,
+                                       sync_dead_counters_, broadcast_state_, broadcast_object, all_mean, rank_seed, gather_rng_states)
 
 # %% auto #0
 __all__ = ['REGULARISERS', 'DECODER_PARAMS', 'BASELINES', 'ABLATIONS', 'TrainConfig', 'TrainingError', 'lr_factor',
@@ -80,14 +82,18 @@ def _unflatten_optimizer(tensors:dict[str, Tensor], meta:dict) -> dict:
         i, k = key.split(".", 1); state.setdefault(int(i), {})[k] = v
     return {"state": state, "param_groups": meta["param_groups"]}
 
-def save_checkpoint(folder:Path, step:int, model:nn.Module, opt, extra:dict|None=None) -> Path:
-    "Model, optimiser and RNG state at `step` into folder/step_XXXXXXX (written to a temporary folder, then renamed)."
+def save_checkpoint(folder:Path, step:int, model:nn.Module, opt, extra:dict|None=None,
+                    rng_states:list[Tensor]|None=None,   # every rank's RNG state (torchrun); None: this process's
+                   ) -> Path:
+    "Model, optimiser and RNG state(s) at `step` into folder/step_XXXXXXX (written to a temporary folder, then renamed)."
     from safetensors.torch import save_file
     final = folder/f"step_{step:07d}"; tmp = folder/f".tmp-step_{step:07d}"
     tmp.mkdir(parents=True, exist_ok=True)
     save_file({k: v.detach().contiguous().cpu() for k, v in model.state_dict().items()}, str(tmp/"model.safetensors"))
     t, meta = _flatten_optimizer(opt)
-    save_file({**{k: v.contiguous().cpu() for k, v in t.items()}, "rng.torch": torch.get_rng_state()}, str(tmp/"optim.safetensors"))
+    states = rng_states or [torch.get_rng_state()]
+    rng = {"rng.torch": states[0], **{f"rng.torch.rank{r}": s for r, s in enumerate(states) if r}}   # rank 0's is also a one-process run's
+    save_file({**{k: v.contiguous().cpu() for k, v in t.items()}, **rng}, str(tmp/"optim.safetensors"))
     (tmp/"state.json").write_text(json.dumps({"step": step, "optimizer": meta, **(extra or {})}, default=str))
     if final.exists(): import shutil; shutil.rmtree(final)
     os.replace(tmp, final)
@@ -98,8 +104,8 @@ def latest_checkpoint(folder:Path) -> Path|None:
     done = sorted(p for p in Path(folder).glob("step_*") if (p/"state.json").exists())
     return done[-1] if done else None
 
-def load_checkpoint(path:Path, model:nn.Module, opt) -> dict:
-    "Restore model, optimiser and RNG state; a `TrainingError` saying why if the checkpoint is unusable."
+def load_checkpoint(path:Path, model:nn.Module, opt, rank:int=0) -> dict:
+    "Restore model, optimiser and (rank `rank`'s) RNG state; a `TrainingError` saying why if the checkpoint is unusable."
     from safetensors.torch import load_file
     try:
         state = json.loads((path/"state.json").read_text())
@@ -107,7 +113,8 @@ def load_checkpoint(path:Path, model:nn.Module, opt) -> dict:
         check_finite(weights, str(path/"model.safetensors"), "it is corrupt")
         model.load_state_dict(weights, strict=True)
         t = load_file(str(path/"optim.safetensors"))
-        torch.set_rng_state(t.pop("rng.torch"))
+        rng = {k: t.pop(k) for k in [k for k in t if k.startswith("rng.")]}
+        torch.set_rng_state(rng.get(f"rng.torch.rank{rank}", rng["rng.torch"]))   # a rank the checkpoint did not have: rank 0's stream
         opt.load_state_dict(_unflatten_optimizer(t, state["optimizer"]))
     except Exception as e:
         raise TrainingError(f"cannot resume from {path} ({type(e).__name__}: {e}); delete that checkpoint to fall back "
@@ -123,18 +130,18 @@ def _json_row(line:str) -> dict|None:
 
 class _Loggers:
     "JSONL always; TensorBoard and W&B when asked."
-    def __init__(self, cfg:TrainConfig, resume_step:int):
-        self.path = Path(cfg.out)/"log.jsonl" if cfg.out else None
+    def __init__(self, cfg:TrainConfig, resume_step:int, active:bool=True):   # active=False: a rank other than 0 writes nothing
+        self.path = Path(cfg.out)/"log.jsonl" if cfg.out and active else None
         if self.path: self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path and self.path.exists():                     # keep the lines up to the resumed checkpoint
             keep = [l for l in self.path.read_text().splitlines() if (r := _json_row(l)) is not None and r["step"] <= resume_step]
             self.path.write_text("".join(l + "\n" for l in keep))
         self.tb = self.wb = None
-        if cfg.tensorboard:
+        if cfg.tensorboard and active:
             try: from torch.utils.tensorboard import SummaryWriter
             except ImportError as e: raise ImportError("tensorboard=True needs `pip install tensorboard`") from e
             self.tb = SummaryWriter(str(Path(cfg.out or ".")/"tensorboard"))
-        if cfg.wandb:
+        if cfg.wandb and active:
             try: import wandb
             except ImportError as e: raise ImportError("wandb=True needs `pip install wandb`") from e
             os.environ.setdefault("WANDB_MODE", "offline")
@@ -158,35 +165,47 @@ def train(
     progress:bool=True,
     stop_after:int|None=None,        # stop (as if killed) after this many steps: for tests of resuming
 ) -> list[dict]:
-    "Train `model` in place; returns the logged history (also in cfg.out/log.jsonl)."
+    "Train `model` in place; returns the logged history (also in cfg.out/log.jsonl). Under torchrun: data-parallel with DDP."
     from tqdm.auto import tqdm
     cfg = cfg or TrainConfig()
+    multi = is_distributed()
+    r, W = rank(), world_size()
+    if cfg.batch_size % W:
+        raise DistributedError(f"batch_size {cfg.batch_size} does not split over {W} processes; use a multiple of {W} (it is the global batch)")
+    barrier()                                                     # every rank has cleared / prepared cfg.out before any reads it
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.999))
     ck_dir = Path(cfg.out)/"checkpoints" if cfg.out else None
     start = 0
     if resume and ck_dir is not None and (last := latest_checkpoint(ck_dir)) is not None:
-        start = load_checkpoint(last, model, opt)["step"]
-    else: torch.manual_seed(cfg.seed)
-    log = _Loggers(cfg, start)
+        start = load_checkpoint(last, model, opt, rank=r)["step"]
+    else: torch.manual_seed(rank_seed(cfg.seed, r))
+    log = _Loggers(cfg, start, active=r == 0)
     history, t0 = [], time.time()
     frozen = [p for n, p in model.named_parameters() if n in DECODER_PARAMS]
     device = next(model.parameters()).device
-    stream = batch_stream(data, cfg.batch_size, cfg.seed, start)
-    bar = tqdm(range(start, cfg.steps), desc="train", disable=not progress, initial=start, total=cfg.steps)
+    step_loss = wrap_ddp(model) if multi else model.loss          # DDP's forward is the loss, so its backward averages the gradients
+    stream = batch_stream(data, cfg.batch_size, cfg.seed, start)  # every rank reads the global batches; each trains on its slice
+    bar = tqdm(range(start, cfg.steps), desc="train", disable=not progress or r != 0, initial=start, total=cfg.steps)
     done, resampled = start, None
     model.train()
     for step in bar:
-        try: x = next(stream).to(device, non_blocking=True)         # data stays on the CPU (a store, a tensor); the model may not
+        try: xg = next(stream)
         except StopIteration: raise TrainingError(f"the data ran out after {step} batches; give more data or fewer steps") from None
+        x = (rank_slice(xg, r, W) if multi else xg).to(device, non_blocking=True)   # data stays on the CPU; the model may not
         if hasattr(model, "set_temperature"): model.set_temperature(step, cfg.steps)
         for g in opt.param_groups: g["lr"] = cfg.lr * lr_factor(step, cfg)
         with torch.autocast(x.device.type, dtype=torch.bfloat16, enabled=cfg.autocast):
-            total, parts = model.loss(x)
+            total, parts = step_loss(x)
+        if multi: sync_dead_counters_(model, len(x))
         reg_w = min(1.0, (step + 1) / cfg.reg_warmup_steps) if cfg.reg_warmup_steps else 1.0
         loss = total - (1 - reg_w) * sum(parts[k] for k in REGULARISERS if k in parts)
-        if not torch.isfinite(loss):
+        if multi:                                                 # the global mean of the loss and its parts: one small all-reduce
+            vals = all_mean(torch.stack([loss.detach().float(), *[v.detach().float() for v in parts.values()]]))
+            loss_all, parts_all = vals[0], dict(zip(parts, vals[1:]))
+        else: loss_all, parts_all = loss, parts
+        if not torch.isfinite(loss_all):
             last = latest_checkpoint(ck_dir) if ck_dir else None
-            raise TrainingError(f"non-finite loss at step {step} ({ {k: float(v) for k, v in parts.items()} }); "
+            raise TrainingError(f"non-finite loss at step {step} ({ {k: float(v) for k, v in parts_all.items()} }); "
                                 f"last good checkpoint: {last or 'none'}. Lower the lr, or check the data for NaN/inf")
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -198,18 +217,22 @@ def train(
         model.normalize_decoder_()
         done = step + 1
         if cfg.resample_every and done % cfg.resample_every == 0 and done < 0.8 * cfg.steps and hasattr(model, "resample_dead_"):
-            resampled = model.resample_dead_(x)
+            if r == 0: resampled = model.resample_dead_(xg.to(device))    # from the global batch, as one process would
+            if multi: broadcast_state_(model); resampled = broadcast_object(resampled)
         if done % cfg.log_every == 0 or done == cfg.steps:
-            row = {"step": done, "loss": loss.item(), **{k: v.item() for k, v in parts.items()}, "lr": opt.param_groups[0]["lr"],
+            row = {"step": done, "loss": loss_all.item(), **{k: v.item() for k, v in parts_all.items()}, "lr": opt.param_groups[0]["lr"],
                    "reg_weight": reg_w, "dead_frac": float(model.dead_mask.float().mean()), "seconds": round(time.time() - t0, 2)}
             if hasattr(model, "temperature"): row["temperature"] = float(model.temperature)
             if resampled is not None: row["resampled"] = resampled
             history.append(row); log(row); bar.set_postfix(loss=f"{row['loss']:.4g}")
         if ck_dir is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0:
-            save_checkpoint(ck_dir, done, model, opt, {"config": asdict(cfg)})
+            states = gather_rng_states() if multi else None
+            if r == 0: save_checkpoint(ck_dir, done, model, opt, {"config": asdict(cfg), "world_size": W}, rng_states=states)
+            barrier()                                             # rank 0 writes; every rank resumes from it
         if stop_after is not None and done - start >= stop_after: break
     bar.close(); log.close(); model.eval()
-    if cfg.out and (stop_after is None or done >= cfg.steps): model.save_pretrained(Path(cfg.out)/"model")
+    if r == 0 and cfg.out and (stop_after is None or done >= cfg.steps): model.save_pretrained(Path(cfg.out)/"model")
+    barrier()                                                     # the files are written before any rank reads them
     return history
 
 # %% ../nbs/10_training.ipynb #1c89ce84
