@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/cli.html.md"""
 
 # %% ../nbs/13a_cli.ipynb #fbe98786
 from __future__ import annotations
-import argparse, importlib.util, json, sys
+import argparse, importlib.util, json, os, shutil, sys
 from pathlib import Path
 
 import yaml
@@ -15,7 +15,7 @@ from .config import ConfigError, load_config, list_presets, parse_override, cach
 from . import pipeline
 
 # %% auto #0
-__all__ = ['info', 'build_parser', 'main']
+__all__ = ['TORCHRUN_COMMANDS', 'info', 'build_parser', 'main', 'under_torchrun', 'run_distributed']
 
 # %% ../nbs/13a_cli.ipynb #14d2963b
 def info() -> dict:
@@ -66,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
                                    "contexts: corpus positions labelled by their next token's concept into <out>/contexts/{train,test}/ "
                                    "and the current-word template variant into <out>/contexts_word/{train,test}/. Resumes an interrupted capture.")
     add_phase_args(a, "recapture from scratch even if complete")
+    a.add_argument("--corpus-only", action="store_true", help="capture the corpus store <out>/activations/ alone (no Phase 1, no contexts)")
     tr = sub.add_parser("train", help="Phase 2 (baseline) or Phase 3 (teacher) H-SAEs, or the flat baselines, one per seed (runs earlier phases if needed)",
                         description="Train on <out>/activations/: --phase baseline writes <out>/phase2/, --phase teacher "
                                     "<out>/phase3/, --phase flat <out>/baselines/ (TopK and SAELens Matryoshka BatchTopK). "
@@ -118,7 +119,16 @@ def main(argv:list[str]|None=None) -> int:
         if args.command == "config":
             print(yaml.safe_dump(cfg.to_dict(), sort_keys=False), end=""); return 0
         out = args.out or Path("runs")/cfg.name
-        if args.command == "teacher": pipeline.run(cfg, out, force=["phase1"] if args.force else [], only=["phase1"])
+        if under_torchrun():                                        # torchrun started this process (see "Several GPUs or nodes")
+            phase = {"baseline": "phase2", "teacher": "phase3", "flat": "baselines"}.get(getattr(args, "phase", None))
+            if run_distributed(args.command, cfg, out, force=args.force, phase=phase, corpus_only=getattr(args, "corpus_only", False)):
+                print(f"run directory: {out}"); return 0
+        if args.command == "activations" and args.corpus_only:
+            from polytope_hsae.lm import load_model
+            from polytope_hsae.activations import capture_corpus
+            if args.force: shutil.rmtree(out/"activations", ignore_errors=True)
+            capture_corpus(load_model(cfg.model.name, device=cfg.model.device, dtype=cfg.model.dtype), cfg, out)
+        elif args.command == "teacher": pipeline.run(cfg, out, force=["phase1"] if args.force else [], only=["phase1"])
         elif args.command == "activations":
             pipeline.run(cfg, out, force=["activations"] if args.force else [], only=["phase1", "activations"])
         elif args.command == "train":
@@ -136,3 +146,54 @@ def main(argv:list[str]|None=None) -> int:
         print(f"polytope-hsae: config error: {e}", file=sys.stderr); return 2
     except JSONFileError as e:
         print(f"polytope-hsae: {e}", file=sys.stderr); return 2
+
+# %% ../nbs/13a_cli.ipynb #06a963a8
+TORCHRUN_COMMANDS = ("activations", "train")
+
+def under_torchrun() -> bool:
+    "Whether torchrun (or a launcher setting its variables) started this process."
+    return any(k in os.environ for k in ("RANK", "WORLD_SIZE", "LOCAL_RANK"))
+
+def run_distributed(
+    command:str, cfg, out:Path,
+    force:bool=False,
+    phase:str|None=None,           # train: "phase2", "phase3" or "baselines"
+    corpus_only:bool=False,        # activations: the corpus store alone
+) -> bool:
+    "`activations` or `train` with every torchrun rank working (rank 0 alone writes the run's records); False for a world of one."
+    from polytope_hsae.distributed import dist_env, init_distributed, teardown, barrier, rank_device, capture_corpus_distributed
+    if command not in TORCHRUN_COMMANDS:
+        raise ConfigError(f"{command!r} does not run under torchrun; only {list(TORCHRUN_COMMANDS)} do. Run it as one process")
+    if not dist_env().active: return False
+    if command == "train":
+        if phase == "baselines":
+            raise ConfigError("train --phase flat does not run under torchrun (the Matryoshka baseline trains with SAELens's own "
+                              "trainer); run it as one process")
+        missing = [p.name for p in pipeline.PHASES if p.name in ("phase1", "activations") and not (out/p.marker).exists()]
+        if missing:
+            raise ConfigError(f"under torchrun, train needs {missing} complete in {out} first: torchrun --nproc_per_node N -m "
+                              f"polytope_hsae.cli activations --out {out} (with the same --config / --set)")
+    info = init_distributed(cfg.model.device)
+    try:
+        if command == "activations":
+            if force and info.main:
+                for sub in ("activations", "contexts", "contexts_word"): shutil.rmtree(out/sub, ignore_errors=True)
+            barrier()
+            if not (out/"activations"/"summary.json").exists():         # the phase is not complete: capture the corpus
+                from polytope_hsae.lm import load_model
+                model = load_model(cfg.model.name, device=rank_device(cfg.model.device, info), dtype=cfg.model.dtype)
+                capture_corpus_distributed(model, cfg, out)
+                del model
+        else:
+            from polytope_hsae.training import run_space
+            if info.main and phase in ("phase2", "phase3"): run_space(pipeline.RunContext(cfg, out))   # caches the corpus mean once
+            barrier()
+            if info.main: pipeline.run(cfg, out, force=[phase] if force else [], only=[phase])
+            else: next(p for p in pipeline.PHASES if p.name == phase).fn(pipeline.RunContext(cfg, out, fresh=force))
+    finally: teardown()
+    if command == "activations" and info.main and not corpus_only:     # the rest of the phase, in one process
+        pipeline.run(cfg, out, only=["phase1", "activations"])
+    return True
+
+# %% ../nbs/13a_cli.ipynb #346b82cd
+if __name__ == "__main__": sys.exit(main())     # `python -m polytope_hsae.cli` (what torchrun -m runs); keep this cell last

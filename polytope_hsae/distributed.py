@@ -18,7 +18,7 @@ import torch.distributed as dist
 from torch import Tensor, nn
 from torch.nn.parallel import DistributedDataParallel
 
-from .config import write_json
+from .config import ConfigError, write_json
 from .activations import (ActivationError, ActivationStore, CaptureItem, RESUME_KEYS, capture, capture_corpus,
                           corpus_items)
 from .lm import resolve_hook
@@ -33,8 +33,8 @@ __all__ = ['TORCHRUN_VARS', 'RANK_DIR', 'DistributedError', 'DistInfo', 'dist_en
 # %% ../nbs/10a_distributed.ipynb #ce3f809e
 TORCHRUN_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
 
-class DistributedError(RuntimeError):
-    "A process group that cannot work: torchrun's variables half set, a batch that does not split over the ranks, a missing GPU."
+class DistributedError(ConfigError):
+    "A process group that cannot work: torchrun's variables half set, a batch that does not split over the ranks, a missing GPU (the CLI reports it as a config error)."
 
 @dataclass(frozen=True)
 class DistInfo:
