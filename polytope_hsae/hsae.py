@@ -13,6 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from jaxtyping import Float, Int
+from fastcore.basics import patch
+from transformer_lens import HookedRootModule
+from transformer_lens.hook_points import HookPoint
 
 from .config import HSAEConfig
 from .geometry import InputSpace, check_space
@@ -31,8 +34,8 @@ CHILD_PATHS = ("projected", "grouped", "dense")
 # (2 threads: moe_top1 took 61 s grouped in the quick run; bench_hsae.py: 0.041 s/step grouped vs 0.033 projected; the loop does not scale with threads)
 GROUPED_ROW_COST, GROUPED_EXPERT_COST = 128, 2_000_000
 
-class HSAE(nn.Module):
-    "Hierarchical SAE: top-K routed parents, each with a child expert in its own subspace (SAELens-style names)."
+class HSAE(HookedRootModule):
+    "Hierarchical SAE: top-K routed parents, each with a child expert in its own subspace (SAELens-style names, TransformerLens hook points)."
     def __init__(
         self,
         d_in:int,                          # input dimension (the hook's d)
@@ -64,6 +67,10 @@ class HSAE(nn.Module):
         self.register_buffer("temperature", torch.tensor(float(cfg.router_temp_start)))
         self.register_buffer("causal_cov", torch.zeros(0))
         self.register_buffer("tokens_since_fired", torch.zeros(N + N * a, dtype=torch.long))
+        # hook points (`run_with_cache`, `run_with_hooks`): input, parent pre-activations / codes, flat child codes, reconstruction
+        self.hook_hsae_input, self.hook_hsae_parent_pre, self.hook_hsae_parent_acts = HookPoint(), HookPoint(), HookPoint()
+        self.hook_hsae_child_acts, self.hook_hsae_recons = HookPoint(), HookPoint()
+        self.setup()
 
     # -- effective weights (ties resolved) --
     @property
@@ -166,14 +173,18 @@ class HSAE(nn.Module):
         self._check(x)
         path = "dense" if dense else (path or self.child_path(len(x)))
         if path not in CHILD_PATHS: raise ValueError(f"path={path!r}; use one of {CHILD_PATHS}")
+        x = self.hook_hsae_input(x)
         xc = x - self.b_dec
-        h = xc @ self.W_enc_parent + self.b_enc_parent
+        h = self.hook_hsae_parent_pre(xc @ self.W_enc_parent + self.b_enc_parent)
         idx, gate = self.route(h)
-        z = self.parent_codes(h, gate)
+        z = self.hook_hsae_parent_acts(self.parent_codes(h, gate))      # an edit here changes the reconstruction
         parent_recon = z @ self.dec_parent() + self.b_dec
         child_out, child_val, child_idx = getattr(self, f"_children_{path}")(xc, idx, gate)
-        return {"h": h, "idx": idx, "gate": gate, "z_parent": z, "parent_recon": parent_recon, "child_val": child_val,
-                "child_idx": child_idx, "x_hat": parent_recon + child_out}
+        p = {"h": h, "idx": idx, "gate": gate, "z_parent": z, "parent_recon": parent_recon, "child_val": child_val, "child_idx": child_idx}
+        if self.hook_hsae_child_acts.fwd_hooks:                         # flat [B, N·a] child codes, built only when hooked (read-only)
+            self.hook_hsae_child_acts(self._flat_codes(p)[:, self.n_parents:])
+        p["x_hat"] = self.hook_hsae_recons(parent_recon + child_out)
+        return p
 
     def forward(self, x:Float[Tensor, "B d"]) -> Float[Tensor, "B d"]: return self.forward_parts(x)["x_hat"]
     def forward_dense(self, x:Float[Tensor, "B d"]) -> Float[Tensor, "B d"]:
@@ -195,7 +206,8 @@ class HSAE(nn.Module):
         return codes @ self.W_dec + self.b_dec
 
 # %% ../nbs/09_hsae.ipynb #0756d19f
-def _hsae_biorth_loss(self) -> Tensor:
+@patch
+def biorth_loss(self:HSAE) -> Tensor:
     "Mean squared off-diagonal of normalised (parent encoder)ᵀ·(parent decoder); the diagonal is zeroed, not subtracted."
     E = F.normalize(self.W_enc_parent, dim=0)           # [d, N] columns
     D = F.normalize(self.dec_parent(), dim=1)           # [N, d] rows
@@ -204,7 +216,8 @@ def _hsae_biorth_loss(self) -> Tensor:
     off = M * (1 - torch.eye(N, device=M.device, dtype=M.dtype))
     return off.pow(2).sum() / max(N * N - N, 1)
 
-def _hsae_causal_ortho_loss(self) -> Tensor:
+@patch
+def causal_ortho_loss(self:HSAE) -> Tensor:
     "Mean squared causal cosine (uᵀ Cov v) between each parent's decoder row and its lifted child atoms."
     if self.causal_cov.numel() == 0:
         raise ValueError("causal_ortho_lambda > 0 needs the teacher's Cov(γ): call hsae.set_causal_cov(teacher['cov'])")
@@ -217,13 +230,15 @@ def _hsae_causal_ortho_loss(self) -> Tensor:
     npar = (CP * P).sum(-1).clamp_min(1e-12).sqrt()
     return (num / (nu * npar[:, None])).pow(2).mean()
 
-def _hsae_load_balance_loss(self, h:Tensor, gate:Tensor) -> Tensor:
+@patch
+def load_balance_loss(self:HSAE, h:Tensor, gate:Tensor) -> Tensor:
     "Switch-Transformer balance N·Σ_e f_e·P_e (f: share of inputs routed to e, P: mean router probability); 1 when uniform."
     f = gate.detach().mean(0) / self.cfg.topk_parent
     P = torch.softmax(h / self.temperature.clamp_min(1e-6), dim=-1).mean(0)
     return self.n_parents * (f * P).sum()
 
-def _hsae_loss(self, x:Float[Tensor, "B d"], update_dead:bool=True, dense:bool=False, path:str|None=None) -> tuple[Tensor, dict[str, Tensor]]:
+@patch
+def loss(self:HSAE, x:Float[Tensor, "B d"], update_dead:bool=True, dense:bool=False, path:str|None=None) -> tuple[Tensor, dict[str, Tensor]]:
     "Total training loss and its parts; counts tokens since each flat latent fired."
     c = self.cfg
     p = self.forward_parts(x, dense=dense, path=path)
@@ -244,47 +259,47 @@ def _hsae_loss(self, x:Float[Tensor, "B d"], update_dead:bool=True, dense:bool=F
             self.tokens_since_fired[fired.any(0)] = 0
     return total, parts
 
-@property
-def _hsae_dead_mask(self) -> Tensor: return self.tokens_since_fired >= self.dead_tokens
+@patch(as_prop=True)
+def dead_mask(self:HSAE) -> Tensor: return self.tokens_since_fired >= self.dead_tokens
 
-def _hsae_set_temperature(self, step:int, total:int) -> float:
+@patch
+def set_temperature(self:HSAE, step:int, total:int) -> float:
     "Anneal the router temperature linearly from router_temp_start to router_temp_end over `total` steps."
     frac = min(max(step / max(total, 1), 0.0), 1.0)
     t = self.cfg.router_temp_start * (1 - frac) + self.cfg.router_temp_end * frac
     self.temperature.fill_(t)
     return t
 
-def _hsae_set_causal_cov(self, cov:Float[Tensor, "d d"]):
+@patch
+def set_causal_cov(self:HSAE, cov:Float[Tensor, "d d"]):
     "Cov(γ) for the causal inner product of λ-space vectors (teacher tensor 'cov')."
     if cov.shape != (self.d_in, self.d_in):
         raise ValueError(f"Cov has shape {tuple(cov.shape)}; this H-SAE needs ({self.d_in}, {self.d_in}) (a teacher from another model?)")
     self.causal_cov = cov.to(self.W_enc_parent.device, self.W_enc_parent.dtype).clone()
 
-def _decoders(self) -> list[tuple[Tensor, bool]]:
+@patch
+def _decoders(self:HSAE) -> list[tuple[Tensor, bool]]:
     "(tensor, rows_are_atoms) for each decoder that is normalised: rows of untied decoders, columns of tied encoders."
     out = [(self.W_enc_parent, False) if self.cfg.tied_decoders_parent else (self.W_dec_parent, True)]
     out.append((self.W_enc_child, False) if self.cfg.tied_decoders_child else (self.W_dec_child, True))
     return out
 
+@patch
 @torch.no_grad()
-def _hsae_normalize_decoder_(self):
+def normalize_decoder_(self:HSAE):
     "Parent decoder rows and child atoms (in their subspace) to unit norm (after every optimiser step)."
-    for W, rows in _decoders(self):
+    for W, rows in self._decoders():
         W.div_(W.norm(dim=-1 if rows else -2, keepdim=True).clamp_min(1e-12))
 
+@patch
 @torch.no_grad()
-def _hsae_remove_parallel_grad_(self):
+def remove_parallel_grad_(self:HSAE):
     "Remove each decoder atom's gradient component along the atom (before the step)."
-    for W, rows in _decoders(self):
+    for W, rows in self._decoders():
         if W.grad is None: continue
         dim = -1 if rows else -2
         U = W / W.norm(dim=dim, keepdim=True).clamp_min(1e-12)
         W.grad -= (W.grad * U).sum(dim, keepdim=True) * U
-
-HSAE.biorth_loss, HSAE.causal_ortho_loss, HSAE.loss = _hsae_biorth_loss, _hsae_causal_ortho_loss, _hsae_loss
-HSAE.load_balance_loss = _hsae_load_balance_loss
-HSAE.dead_mask, HSAE.set_temperature, HSAE.set_causal_cov = _hsae_dead_mask, _hsae_set_temperature, _hsae_set_causal_cov
-HSAE.normalize_decoder_, HSAE.remove_parallel_grad_ = _hsae_normalize_decoder_, _hsae_remove_parallel_grad_
 
 # %% ../nbs/09_hsae.ipynb #21f0b7be
 def _saelens_version() -> dict:
@@ -292,15 +307,16 @@ def _saelens_version() -> dict:
     try: return {"sae_lens_version": version("sae-lens")}
     except PackageNotFoundError: return {}
 
-def _hsae_save_pretrained(self, path:str|Path) -> Path:
+@patch
+def save_pretrained(self:HSAE, path:str|Path) -> Path:
     "cfg.json (architecture 'hsae', config, teacher map) + sae_weights.safetensors (all weights, plus the flat W_dec)."
     cfg = {"architecture": "hsae", "d_in": self.d_in, "d_sae": self.d_sae, "dtype": str(self.W_enc_parent.dtype).removeprefix("torch."), "hsae": asdict(self.cfg), "seed": self.seed,
            "dead_tokens": self.dead_tokens, "metadata": {"hook_name": self.hook_name, "model_name": self.model_name, **_saelens_version()},
            "teacher_map": self.teacher_map}
     return save_sae(self, path, cfg, {**self.state_dict(), "W_dec": self.W_dec})
 
-@classmethod
-def _hsae_from_pretrained(cls, path:str|Path) -> "HSAE":
+@patch(cls_method=True)
+def from_pretrained(cls:HSAE, path:str|Path) -> "HSAE":
     d, tensors = load_sae_files(path)
     if d.get("architecture") != "hsae": raise ValueError(f"{path} holds a {d.get('architecture')!r} model, not an H-SAE; load it with sae.SAE")
     m = cls(d["d_in"], HSAEConfig(**d["hsae"]), seed=d["seed"], hook_name=d["metadata"]["hook_name"],
@@ -312,11 +328,10 @@ def _hsae_from_pretrained(cls, path:str|Path) -> "HSAE":
     m.teacher_map = d.get("teacher_map", {})
     return m.eval()
 
-HSAE.save_pretrained, HSAE.from_pretrained = _hsae_save_pretrained, _hsae_from_pretrained
-
 # %% ../nbs/09_hsae.ipynb #bc18960d
+@patch
 @torch.no_grad()
-def _hsae_resample_dead_(self, x:Float[Tensor, "B d"]) -> dict[str, int]:
+def resample_dead_(self:HSAE, x:Float[Tensor, "B d"]) -> dict[str, int]:
     "Re-seed dead parents and dead child atoms from the batch's worst-reconstructed inputs; returns how many of each."
     N, a = self.n_parents, self.cfg.atoms_per_subspace
     dead = self.dead_mask
@@ -343,8 +358,6 @@ def _hsae_resample_dead_(self, x:Float[Tensor, "B d"]) -> dict[str, int]:
             if not self.cfg.tied_decoders_child: self.W_dec_child[e, j] = y
             self.tokens_since_fired[N + e * a + j] = 0; n_child += 1
     return {"parents": len(dead_parents), "children": n_child}
-
-HSAE.resample_dead_ = _hsae_resample_dead_
 
 # %% ../nbs/09_hsae.ipynb #4723975a
 def teacher_parents(hierarchy, n:int, min_children:int=2) -> list[str]:

@@ -14,6 +14,9 @@ from typing import Literal
 import torch
 from torch import Tensor, nn
 from jaxtyping import Float
+from fastcore.basics import patch
+from transformer_lens import HookedRootModule
+from transformer_lens.hook_points import HookPoint
 import difflib
 import os
 import hashlib
@@ -61,8 +64,8 @@ class SAEConfig:
         return cls(**d)
 
 # %% ../nbs/08_sae.ipynb #2e4d917f
-class SAE(nn.Module):
-    "A ReLU or TopK sparse autoencoder with SAELens weight names (`W_enc` d_in×d_sae, `W_dec` d_sae×d_in, `b_enc`, `b_dec`)."
+class SAE(HookedRootModule):
+    "A ReLU or TopK sparse autoencoder with SAELens weight names (`W_enc` d_in×d_sae, `W_dec` d_sae×d_in, `b_enc`, `b_dec`) and hook points."
     def __init__(self, cfg:SAEConfig):
         super().__init__()
         self.cfg = cfg
@@ -75,6 +78,9 @@ class SAE(nn.Module):
         self.b_enc = nn.Parameter(torch.zeros(cfg.d_sae, dtype=dtype))
         self.b_dec = nn.Parameter(torch.zeros(cfg.d_in, dtype=dtype))
         self.register_buffer("tokens_since_fired", torch.zeros(cfg.d_sae, dtype=torch.long))
+        # SAELens's hook points: `run_with_cache` / `run_with_hooks` read and patch the codes as on a SAELens SAE
+        self.hook_sae_input, self.hook_sae_acts_pre, self.hook_sae_acts_post, self.hook_sae_recons = (HookPoint() for _ in range(4))
+        self.setup()
 
     def _check(self, x:Tensor):
         if x.shape[-1] != self.cfg.d_in:
@@ -84,8 +90,9 @@ class SAE(nn.Module):
     def encode_pre(self, x:Float[Tensor, "... d_in"]) -> Float[Tensor, "... d_sae"]:
         "Pre-activations h = (x − b_dec) W_enc + b_enc."
         self._check(x)
+        x = self.hook_sae_input(x)
         if self.cfg.apply_b_dec_to_input: x = x - self.b_dec
-        return x.to(self.W_enc.dtype) @ self.W_enc + self.b_enc
+        return self.hook_sae_acts_pre(x.to(self.W_enc.dtype) @ self.W_enc + self.b_enc)
 
     def activation(self, h:Float[Tensor, "... d_sae"]) -> Float[Tensor, "... d_sae"]:
         if self.cfg.kind == "relu": return torch.relu(h)
@@ -94,11 +101,11 @@ class SAE(nn.Module):
 
     def encode(self, x:Float[Tensor, "... d_in"]) -> Float[Tensor, "... d_sae"]:
         "Sparse codes z."
-        return self.activation(self.encode_pre(x))
+        return self.hook_sae_acts_post(self.activation(self.encode_pre(x)))
 
     def decode(self, z:Float[Tensor, "... d_sae"]) -> Float[Tensor, "... d_in"]:
         "Reconstruction x̂ = z W_dec + b_dec."
-        return z @ self.W_dec + self.b_dec
+        return self.hook_sae_recons(z @ self.W_dec + self.b_dec)
 
     def forward(self, x:Float[Tensor, "... d_in"]) -> Float[Tensor, "... d_in"]:
         return self.decode(self.encode(x))
@@ -111,7 +118,7 @@ class SAE(nn.Module):
     def loss(self, x:Float[Tensor, "batch d_in"], update_dead:bool=True) -> tuple[Tensor, dict[str, Tensor]]:
         "Training loss and its parts (mse, l1 or auxk); also counts tokens since each latent fired."
         h = self.encode_pre(x)
-        z = self.activation(h)
+        z = self.hook_sae_acts_post(self.activation(h))
         x_hat = self.decode(z)
         mse = (x_hat - x).pow(2).sum(-1).mean()
         parts = {"mse": mse}
@@ -239,13 +246,14 @@ def load_sae_files(path:str|Path) -> tuple[dict, dict[str, Tensor]]:
     check_finite(tensors, str(path/WEIGHTS_FILE), fix)
     return cfg, tensors
 
-def _sae_save_pretrained(self, path:str|Path) -> Path:
+@patch
+def save_pretrained(self:SAE, path:str|Path) -> Path:
     "Save in SAELens's layout (cfg.json + sae_weights.safetensors)."
     return save_sae(self, path, _saelens_cfg(self.cfg),
                     {"W_enc": self.W_enc, "W_dec": self.W_dec, "b_enc": self.b_enc, "b_dec": self.b_dec})
 
-@classmethod
-def _sae_from_pretrained(cls, path:str|Path) -> "SAE":
+@patch(cls_method=True)
+def from_pretrained(cls:SAE, path:str|Path) -> "SAE":
     "Load our files, or a SAELens `standard` / `topk` SAE."
     d, tensors = load_sae_files(path)
     ours = d.get("metadata", {}).get("polytope_hsae")
@@ -262,6 +270,3 @@ def _sae_from_pretrained(cls, path:str|Path) -> "SAE":
     sae.load_state_dict({**{k: tensors[k] for k in ("W_enc", "W_dec", "b_enc", "b_dec")},
                          "tokens_since_fired": sae.tokens_since_fired}, strict=True)
     return sae.eval()
-
-SAE.save_pretrained = _sae_save_pretrained
-SAE.from_pretrained = _sae_from_pretrained
