@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/rkcnn.html.md"""
 
 # %% ../nbs/14_rkcnn.ipynb #278eca15
 from __future__ import annotations
-import json, math, time
+import dataclasses, html, json, math, shutil, time
 from pathlib import Path
 from dataclasses import dataclass
 
@@ -15,11 +15,23 @@ import torch
 from torch import Tensor
 from jaxtyping import Float
 
-from .rkcnn_init import RkCNNProbe, apply_init   # the probe and the initialisation (09c)
+from tqdm.auto import tqdm
+from plotly.subplots import make_subplots
+
+from .rkcnn_init import RkCNNProbe, apply_init, feature_recovery   # the probe, its recovery measure and the initialisation (09c)
+from .config import write_json
+from .lm import unembedding
+from .corpus import token_batches
+from .activations import token_activations, forward_to_hook, context_items, labelled_contexts
+from .concepts import ConceptHierarchy
+from .sae import SAE, SAEConfig, init_b_dec_
+from .training import TrainConfig, train
+from .metrics import encode_all, explained_variance, l0, spliced_loss, mean_ci
+from .viz import write_html_page, RawHTML
 
 # %% auto #0
-__all__ = ['RKCNN_METRICS', 'ToyModel', 'toy_features', 'train_toy_model', 'feature_recovery', 'toy_phase1', 'comparison_hooks',
-           'hook_data', 'activation_scale', 'train_compared_sae', 'compared_metrics', 'paired_difference',
+__all__ = ['RKCNN_METRICS', 'ToyModel', 'toy_features', 'train_toy_model', 'toy_phase1', 'comparison_hooks', 'hook_data',
+           'activation_scale', 'start_compared_sae', 'train_compared_sae', 'compared_metrics', 'paired_difference',
            'context_activations', 'run_rkcnn', 'rkcnn_table_html', 'rkcnn_figures', 'rkcnn_blocks']
 
 # %% ../nbs/14_rkcnn.ipynb #921751ba
@@ -57,15 +69,6 @@ def train_toy_model(
         opt.zero_grad(); loss.backward(); opt.step()
     return ToyModel(W.detach(), b.detach(), feature_prob, imp, float(loss.detach()))
 
-def feature_recovery(
-    true_dirs:Float[Tensor, "F d"], mined:Float[Tensor, "r d"], threshold:float=0.8,
-) -> tuple[float, Tensor]:
-    "Share of true features with a mined direction at |cos| ≥ threshold, and each feature's best |cos|."
-    t = true_dirs.double() / true_dirs.double().norm(dim=1, keepdim=True).clamp_min(1e-12)
-    m = mined.double() / mined.double().norm(dim=1, keepdim=True).clamp_min(1e-12)
-    best = (t @ m.T).abs().max(1).values
-    return float((best >= threshold).double().mean()), best
-
 # %% ../nbs/14_rkcnn.ipynb #0fc0720f
 def toy_phase1(toy:ToyModel, n:int=20_000, m:int=2, h:int=100, r:int=10, seeds:tuple=(0, 1, 2, 3, 4),
                threshold:float=0.8, data_seed:int=123) -> dict:
@@ -76,17 +79,21 @@ def toy_phase1(toy:ToyModel, n:int=20_000, m:int=2, h:int=100, r:int=10, seeds:t
     top_knn = [float(RkCNNProbe(hid.shape[1], m, h, r, "knn", seed=s, knn_sample=2000).fit(hid, labels).scores.max()) for s in seeds]
     kurt = RkCNNProbe(hid.shape[1], m, h, r, "kurtosis", seed=seeds[0]).fit(hid)
     rec, best = feature_recovery(toy.feature_directions, kurt.directions, threshold)
+    first = RkCNNProbe.principal(hid.shape[1], m=m, h=h, r=r, score_method="kurtosis", seed=seeds[0]).fit(hid)
+    rec_first, _ = feature_recovery(toy.feature_directions, first.directions, threshold)
+    def max_cos(P): return float((P.directions @ P.directions.T).abs().fill_diagonal_(0).max()) if P.n_directions > 1 else float("nan")
     cv = float(np.std(top_knn, ddof=1) / np.mean(top_knn)) if len(seeds) > 1 else float("nan")
     verdict = lambda ok: "met" if ok else "not met"
     return {"n_samples": int(keep.sum()), "m": m, "h": h, "r": r, "threshold_cos": threshold,
             "top_knn_score": float(np.mean(top_knn)), "top_knn_by_seed": top_knn, "target_top_knn": verdict(np.mean(top_knn) > 0.6),
             "feature_recovery": rec, "best_cos_per_feature": best.tolist(), "target_feature_recovery": verdict(rec > 0.25),
+            "n_directions": kurt.n_directions, "directions_max_abs_cos": max_cos(kurt),
+            "feature_recovery_principal": rec_first, "directions_max_abs_cos_principal": max_cos(first),
             "score_cv": cv, "target_score_cv": verdict(cv < 0.10)}
 
 # %% ../nbs/14_rkcnn.ipynb #c2cf94cb
 def comparison_hooks(model, layer:int=-1) -> dict[str, str]:
     "The compared hooks: the (middle, by default) layer's `mlp_out` and the final-layer λ hook."
-    from polytope_hsae.lm import unembedding
     n = model.cfg.n_layers
     L = n // 2 if layer == -1 else layer
     if not 0 <= L < n: raise ValueError(f"rkcnn.layer={layer} is out of range for this {n}-layer model; use 0..{n - 1}, or -1 for the middle layer")
@@ -97,13 +104,11 @@ def hook_data(
     source:str="sotu+wordnet", seq_len:int=64, batch_size:int=16, seed:int=0,
 ) -> dict:
     "Corpus activations at several hooks (one forward per batch): the first `n_train` tokens for training, the next `n_eval` held out."
-    from polytope_hsae.corpus import token_batches
-    from polytope_hsae.steering import layer_activations
     per = batch_size * seq_len
     batches = list(token_batches(model.tokenizer, source, seq_len, batch_size, seed=seed, n_tokens=n_train + n_eval))
     n_tr = -(-n_train // per)
     if len(batches) <= n_tr: raise ValueError(f"the corpus {source!r} has too few tokens for {n_train} training + {n_eval} held-out tokens")
-    return {"train": layer_activations(model, batches[:n_tr], hooks), "eval": layer_activations(model, batches[n_tr:], hooks),
+    return {"train": token_activations(model, batches[:n_tr], hooks), "eval": token_activations(model, batches[n_tr:], hooks),
             "eval_batches": batches[n_tr:]}
 
 def activation_scale(x:Float[Tensor, "n d"]) -> float:
@@ -113,6 +118,20 @@ def activation_scale(x:Float[Tensor, "n d"]) -> float:
     return math.sqrt(x.shape[1] / ms)
 
 # %% ../nbs/14_rkcnn.ipynb #2edd1fd8
+def start_compared_sae(
+    x:Float[Tensor, "n d"],               # training activations (model units)
+    hook:str, init:str, rcfg, seed:int,
+    scale:float,                          # `activation_scale` of the training data (the same for both inits)
+    model_name:str="", labels:Tensor|None=None, x_probe:Tensor|None=None,
+) -> tuple:
+    "The untrained TopK SAE of one arm: b_dec at the mean of x·scale (both arms), then `init` ('random' or 'rkcnn'); returns (sae, init info)."
+    d = x.shape[1]
+    sae = SAE(SAEConfig(d, rcfg.expansion * d, kind="topk", k=rcfg.k, hook_name=hook, model_name=model_name, seed=seed,
+                        dead_tokens=len(x), init=init, init_fraction=rcfg.fraction))
+    init_b_dec_(sae, x * scale, "mean")
+    info = {**apply_init(sae, (x if x_probe is None else x_probe) * scale, rcfg, labels, seed), "b_dec_init": "mean"}
+    return sae, info
+
 def train_compared_sae(
     x:Float[Tensor, "n d"],               # training activations (model units)
     hook:str, init:str, rcfg, seed:int,
@@ -120,18 +139,16 @@ def train_compared_sae(
     out:Path|None=None,                   # folder: model/ and init.json; an existing finished model is loaded, not retrained
     steps:int|None=None, model_name:str="", labels:Tensor|None=None, x_probe:Tensor|None=None, progress:bool=False,
 ) -> tuple:
-    "A TopK SAE on x·scale, started as `init` says ('random' or 'rkcnn'); returns (sae, init info)."
-    from polytope_hsae.sae import SAE, SAEConfig
-    from polytope_hsae.training import TrainConfig, train
+    "A TopK SAE on x·scale, started by `start_compared_sae` and trained; returns (sae, init info)."
     if out is not None and (Path(out)/"model"/"cfg.json").exists() and (Path(out)/"init.json").exists():
         return SAE.from_pretrained(Path(out)/"model"), json.loads((Path(out)/"init.json").read_text())
-    d = x.shape[1]; steps = steps or rcfg.steps
-    sae = SAE(SAEConfig(d, rcfg.expansion * d, kind="topk", k=rcfg.k, hook_name=hook, model_name=model_name, seed=seed,
-                        dead_tokens=len(x), init=init, init_fraction=rcfg.fraction))
-    info = apply_init(sae, (x if x_probe is None else x_probe) * scale, rcfg, labels, seed)
+    steps = steps or rcfg.steps
+    t0 = time.perf_counter()
+    sae, info = start_compared_sae(x, hook, init, rcfg, seed, scale, model_name, labels, x_probe)
     train(sae, x * scale, TrainConfig(steps=steps, batch_size=rcfg.batch_size, lr=rcfg.lr, lr_warmup_steps=max(1, min(100, steps // 10)),
                                       reg_warmup_steps=1, log_every=max(1, steps // 4), seed=seed, out=None if out is None else str(out)),
           progress=progress)
+    info["seconds"] = round(time.perf_counter() - t0, 1)                   # init + training
     if out is not None: (Path(out)/"init.json").write_text(json.dumps(info))
     return sae.eval(), info
 
@@ -142,7 +159,6 @@ def compared_metrics(
     lm=None, ce_batches:list|None=None, hook:str|None=None, ce_reference:dict|None=None,
 ) -> dict:
     "Dead fraction, L0, EV, mean activation when active (all / seeded slots / the rest) and, with `lm`, CE recovered on held-out data."
-    from polytope_hsae.metrics import encode_all, explained_variance, l0, spliced_loss
     xs = x * scale
     codes = encode_all(sae, xs)
     x_hat = torch.cat([sae.decode(codes[i:i + 4096]).float() for i in range(0, len(codes), 4096)])
@@ -165,7 +181,6 @@ def compared_metrics(
 # %% ../nbs/14_rkcnn.ipynb #ad1ec69e
 def paired_difference(rkcnn:list[float], baseline:list[float]) -> dict:
     "Means with 95 % CIs of both, and the per-seed difference rkcnn − baseline with its CI and a reading."
-    from polytope_hsae.metrics import mean_ci
     if len(rkcnn) != len(baseline): raise ValueError(f"{len(rkcnn)} RkCNN values but {len(baseline)} baseline values: pair them by seed")
     r, b = np.asarray(rkcnn, float), np.asarray(baseline, float)
     if np.isnan(r).any() or np.isnan(b).any(): return {"rkcnn": r.tolist(), "baseline": b.tolist(), "reading": "not computable (NaN)"}
@@ -177,15 +192,13 @@ def paired_difference(rkcnn:list[float], baseline:list[float]) -> dict:
 @torch.no_grad()
 def context_activations(model, out:Path, hook:str, per_concept:int=4, seed:int=0) -> tuple[Tensor, Tensor]:
     "Activations at `hook` of the run's labelled train contexts (Phase 1's hierarchy) and their concept labels."
-    from polytope_hsae.activations import context_items, labelled_contexts
-    from polytope_hsae.concepts import ConceptHierarchy
     path = Path(out)/"phase1"/"concepts.json"
     if not path.exists(): raise FileNotFoundError(f"score_method='knn' needs concept labels from {path}; run Phase 1 (polytope-hsae teacher --out {out}) or use kurtosis")
     lc = labelled_contexts(ConceptHierarchy.load(path), model.tokenizer, "train", per_concept, seed=seed)
     xs, ys = [], []
     for item in context_items(lc, model.tokenizer):
-        _, cache = model.run_with_cache(item.tokens.to(model.cfg.device), names_filter=[hook])
-        xs.append(cache[hook][item.rows, item.cols].float().cpu()); ys.append(item.labels["concept"])
+        act = forward_to_hook(model, item.tokens.to(model.cfg.device), hook)
+        xs.append(act[item.rows, item.cols].float().cpu()); ys.append(item.labels["concept"])
     return torch.cat(xs), torch.cat(ys)
 
 def _cached_metrics(folder:Path, compute) -> dict:
@@ -224,7 +237,6 @@ def _compare_hook(ctx, hook:str, data:dict, seeds:list[int], folder:Path, steps:
 
 def _sweep(ctx, folder:Path, progress:bool=True) -> dict:
     "mlp_out of every layer, first seed, cheap settings, no CE: per layer both inits' metrics."
-    from tqdm.auto import tqdm
     rc, lm, seed = ctx.cfg.rkcnn, ctx.model, ctx.cfg.training.seeds[0]
     hooks = [f"blocks.{L}.hook_mlp_out" for L in range(lm.cfg.n_layers)]
     data = hook_data(lm, hooks, rc.sweep_tokens, max(2_000, rc.sweep_tokens // 2), ctx.cfg.activations.source,
@@ -236,18 +248,18 @@ def _sweep(ctx, folder:Path, progress:bool=True) -> dict:
         sae_b, _ = train_compared_sae(x, hook, "random", rc, seed, scale, folder/f"layer_{L}"/"random", rc.sweep_steps, ctx.cfg.model.name)
         sae_r, info = train_compared_sae(x, hook, "rkcnn", rc, seed, scale, folder/f"layer_{L}"/"rkcnn", rc.sweep_steps, ctx.cfg.model.name)
         rows.append({"layer": L, "hook": hook, "seeded": info["seeded"], "top_score": info["top_score"],
-                     "directions_max_abs_cos_mean": info["directions_max_abs_cos_mean"],
+                     "directions_max_abs_cos_mean": info["directions_max_abs_cos_mean"], "n_directions": info.get("n_directions"),
+                     "rejected": info.get("rejected"),
                      "baseline": _cached_metrics(folder/f"layer_{L}"/"random", lambda: compared_metrics(sae_b, x_eval, scale, info["seeded"])),
                      "rkcnn": _cached_metrics(folder/f"layer_{L}"/"rkcnn", lambda: compared_metrics(sae_r, x_eval, scale, info["seeded"]))})
     return {"seed": seed, "train_tokens": rc.sweep_tokens, "steps": rc.sweep_steps, "layers": rows}
 
 def run_rkcnn(ctx, progress:bool=True) -> dict:
     "The optional `rkcnn` phase: baseline vs RkCNN SAEs at the middle `mlp_out` and the λ hook over seeds, then the layer sweep."
-    import dataclasses
     t0 = time.time()
     rc, lm, folder = ctx.cfg.rkcnn, ctx.model, Path(ctx.out)/"rkcnn"
     if ctx.fresh:
-        import shutil; shutil.rmtree(folder, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
     hooks = comparison_hooks(lm, rc.layer)
     seeds = list(ctx.cfg.training.seeds)
     data = hook_data(lm, list(hooks.values()), rc.n_tokens, rc.n_eval_tokens, ctx.cfg.activations.source,
@@ -263,9 +275,7 @@ def run_rkcnn(ctx, progress:bool=True) -> dict:
     result = {"config": dataclasses.asdict(rc), "hooks": hooks, "comparison": comparison, "sweep": sweep,
               "seconds_by_part": {"capture": round(t_data, 1), "comparison": round(t_cmp, 1),
                           "sweep": round(time.time() - t0 - t_data - t_cmp, 1)}}
-    from polytope_hsae.config import write_json
     write_json(folder/"summary.json", result)
-    from polytope_hsae.viz import write_html_page
     write_html_page(rkcnn_blocks(result), folder/"figures.html", title="polytope_hsae: RkCNN initialisation")
     return result
 
@@ -280,7 +290,6 @@ def _fmt_ci(c:dict) -> str:
 
 def rkcnn_table_html(comparison:dict) -> str:
     "One HTML table per hook: baseline, RkCNN, difference (mean [95 % CI]) and the reading."
-    import html
     parts = []
     for name, c in comparison.items():
         rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{_fmt_ci(v.get('baseline'))}</td><td>{_fmt_ci(v.get('rkcnn'))}</td>"
@@ -289,14 +298,14 @@ def rkcnn_table_html(comparison:dict) -> str:
         seeded = c["per_seed"]["rkcnn"][str(c["seeds"][0])]["init"]
         parts.append(f"<h4>{html.escape(name)}: <code>{html.escape(c['hook'])}</code> — {len(c['seeds'])} seeds, {c['train_tokens']} training "
                      f"/ {c['eval_tokens']} held-out tokens, {c['steps']} steps; {seeded['seeded']} latents seeded "
-                     f"(mean max |cos| between mined directions {seeded['directions_max_abs_cos_mean']:.2f})</h4>"
+                     f"({seeded.get('probe', 'principal')} probe: {seeded.get('n_directions', seeded['seeded'])} directions mined, "
+                     f"mean max |cos| between them {seeded['directions_max_abs_cos_mean']:.2f}; b_dec at start: {seeded.get('b_dec_init', 'zeros')})</h4>"
                      "<table><tr><th>metric</th><th>baseline</th><th>RkCNN</th><th>RkCNN − baseline</th><th>reading</th></tr>"
                      f"{rows}</table>")
     return "".join(parts)
 
 def rkcnn_figures(result:dict) -> list:
     "Bars (mean ± CI over seeds) per hook for the headline metrics, and the layer sweep."
-    from plotly.subplots import make_subplots
     names = ("dead_fraction", "l0", "explained_variance", "ce_recovered", "mean_act_when_active")
     figs = []
     cmp = result["comparison"]
@@ -327,10 +336,9 @@ def rkcnn_figures(result:dict) -> list:
 
 def rkcnn_blocks(result:dict) -> list:
     "The RkCNN section (markdown, tables, figures) for `viz.write_html_page` and the run report."
-    from polytope_hsae.viz import RawHTML
     c = result["config"]
     return ["## RkCNN-initialised SAEs",
-            f"Probe: `{c['score_method']}`, h = {c['h']} subsets of m = {c['m'] or '√d'} dimensions, fitted on up to {c['probe_rows']} rows; "
+            f"Probe: {c.get('probe', 'principal')} (max |cos| {c.get('max_cos', 1.0)}, {c.get('rounds', 1)} rounds), `{c['score_method']}`, h = {c['h']} subsets of m = {c['m'] or '√d'} dimensions, fitted on up to {c['probe_rows']} rows; "
             f"`init_fraction` {c['fraction']} of {c['expansion']}·d latents (at most h). Readings: *lower* / *higher* only when the "
             "95 % CI of the paired per-seed difference excludes 0.",
             RawHTML(rkcnn_table_html(result["comparison"])), *rkcnn_figures(result)]

@@ -41,6 +41,8 @@ class RkCNNProbe:
         complete:bool=True,         # a direction spans all d dimensions (the covariance of x with the subset's projection), not only the subset
         corr_z:float=4.0,           # with `complete`: keep a dimension only where |corr(x_j, projection)|·√n ≥ corr_z (0: keep all)
         pursuit_iters:int=30,
+        refine:int=8,               # then this many pursuit steps in the whole (whitened, deflated) space from each candidate (0: none)
+        fit_rows:int|None=4096,     # rows the covariances and pursuit steps use (None: all); scores and directions use all rows
     ):
         m = max(1, round(math.sqrt(d_model))) if m is None else m
         if score_method not in SCORE_METHODS: raise ValueError(f"unknown score_method {score_method!r}; use one of {SCORE_METHODS}")
@@ -52,7 +54,9 @@ class RkCNNProbe:
         self.d_model, self.m, self.h, self.r, self.score_method, self.seed = d_model, m, h, r, score_method, seed
         self.k, self.knn_sample, self.chunk = k, knn_sample, chunk
         self.max_cos, self.rounds, self.standardise, self.pursuit, self.complete = max_cos, rounds, standardise, pursuit, complete
-        self.corr_z, self.pursuit_iters = corr_z, pursuit_iters
+        if refine < 0: raise ValueError(f"refine={refine} must be >= 0")
+        if fit_rows is not None and fit_rows < 2: raise ValueError(f"fit_rows={fit_rows} must be >= 2 (or None: all rows)")
+        self.corr_z, self.pursuit_iters, self.refine, self.fit_rows = corr_z, pursuit_iters, refine, fit_rows
         g = torch.Generator().manual_seed(seed)
         self.subsets: Int[Tensor, "h m"] = torch.rand(h, d_model, generator=g).argsort(1)[:, :m].sort(1).values
         self.scores = self.directions = self.top = None
@@ -61,24 +65,25 @@ class RkCNNProbe:
     @classmethod
     def principal(cls, d_model:int, **kw) -> "RkCNNProbe":
         "The first probe (kept to measure against): principal directions of raw subsets, one round, no rejection, no completion."
-        return cls(d_model, **{**dict(max_cos=1.0, rounds=1, standardise=False, pursuit=False, complete=False), **kw})
+        return cls(d_model, **{**dict(max_cos=1.0, rounds=1, standardise=False, pursuit=False, complete=False, refine=0, fit_rows=None), **kw})
 
     def __repr__(self): return (f"RkCNNProbe(d={self.d_model}, m={self.m}, h={self.h}, r={self.r}, {self.score_method}, seed={self.seed}, "
                                 f"max_cos={self.max_cos}, rounds={self.rounds})")
 
 # %% ../nbs/09c_rkcnn_init.ipynb #795b7012
 def _scores_chunk(Xs:Tensor, method:str, m:int, lab:Tensor|None, idx:Tensor|None, k:int,
-                  pursuit:bool, iters:int) -> tuple[Tensor, Tensor, Tensor]:
-    "Scores, projections [n, c] on each subset's direction and validity of a chunk of subsets; Xs: centred [n, c, m]."
-    n = Xs.shape[0]
-    cov = torch.einsum("ncm,nco->cmo", Xs, Xs).double() / n                 # [c, m, m]
+                  pursuit:bool, iters:int, it:Tensor|None=None) -> tuple[Tensor, Tensor, Tensor]:
+    "Scores, projections [n, c] on each subset's direction and validity of a chunk of subsets; Xs: centred [n, c, m]; `it`: rows for the covariance and pursuit."
+    Xi = Xs if it is None else Xs[it]
+    n = Xi.shape[0]
+    cov = torch.einsum("ncm,nco->cmo", Xi, Xi).double() / n                 # [c, m, m]
     evals, evecs = torch.linalg.eigh(cov)                                     # ascending
     total = evals.sum(-1).clamp_min(0)
     ok = total > 1e-12
     if pursuit:                                                               # whiten, then w ← E[z (wᵀz)³] normalised: E[(wᵀz)⁴] rises every step
         keep = evals > 1e-9 * evals[:, -1:].clamp_min(1e-300)
         Wh = (evecs * torch.where(keep, evals.clamp_min(1e-300).rsqrt(), torch.zeros_like(evals))[:, None, :]).float()
-        Z = torch.einsum("ncm,cmo->nco", Xs, Wh)                              # [n, c, m], identity covariance on the kept eigen-directions
+        Z = torch.einsum("ncm,cmo->nco", Xi, Wh)                              # [n, c, m], identity covariance on the kept eigen-directions
         far = Z.pow(2).sum(-1).argmax(0)                                      # start: the subset's most extreme row
         w = Z[far, torch.arange(Z.shape[1])]
         w = w / w.norm(dim=1, keepdim=True).clamp_min(1e-12)
@@ -86,7 +91,7 @@ def _scores_chunk(Xs:Tensor, method:str, m:int, lab:Tensor|None, idx:Tensor|None
             p = torch.einsum("ncm,cm->nc", Z, w)
             w = torch.einsum("ncm,nc->cm", Z, p.pow(3)) / n
             w = w / w.norm(dim=1, keepdim=True).clamp_min(1e-12)
-        p = torch.einsum("ncm,cm->nc", Z, w)
+        p = torch.einsum("ncm,cm->nc", Xs, torch.einsum("cmo,co->cm", Wh, w))    # all rows
     else:
         p = torch.einsum("ncm,cm->nc", Xs, evecs[..., -1].float())
     ok = ok & (p.pow(2).mean(0) > 0)
@@ -105,6 +110,20 @@ def _scores_chunk(Xs:Tensor, method:str, m:int, lab:Tensor|None, idx:Tensor|None
         score = (ls[nn] == ls[None, :, None]).double().mean((1, 2))
         score = torch.where(ok, score, torch.zeros_like(score))
     return score, p, ok
+
+def _refine(Xr:Tensor, P:Tensor, iters:int, it:Tensor|None=None) -> Tensor:
+    "Full-space pursuit: whiten Xr [n, d] (its kept eigen-directions), start at each projection's best-correlated direction, iterate w ← E[z (wᵀz)³] / ‖·‖ on rows `it`; new projections [n, c]."
+    Xi, Pi = (Xr, P) if it is None else (Xr[it], P[it])
+    n = Xi.shape[0]
+    evals, evecs = torch.linalg.eigh(Xi.T.double() @ Xi.double() / n)
+    keep = evals > 1e-9 * evals[-1].clamp_min(1e-300)
+    Wh = (evecs[:, keep] * evals[keep].rsqrt()).float()
+    Z = Xi @ Wh                                                               # [n, k], identity covariance
+    W = Z.T @ Pi                                                              # [k, c]: E[z p], the start
+    for _ in range(iters):
+        W = W / W.norm(dim=0, keepdim=True).clamp_min(1e-12)
+        W = Z.T @ (Z @ W).pow(3) / n
+    return Xr @ (Wh @ (W / W.norm(dim=0, keepdim=True).clamp_min(1e-12)))  # all rows
 
 def _patterns(self, Xc:Tensor, sd:Tensor, P:Tensor, cols:Tensor) -> Tensor:
     "Unit directions [c, d] in the data's units: the covariance of x with each projection (all d dimensions, or the subset's)."
@@ -136,8 +155,8 @@ def _rkcnn_fit(self, X:Float[Tensor, "n d"], labels:Tensor|None=None) -> "RkCNNP
     Xc, Xs0 = Xd.float(), (Xd / unit).float()                                # data units (directions) / scored units
     g = torch.Generator().manual_seed(self.seed + 1)
     idx = torch.randperm(len(X), generator=g)[: self.knn_sample] if self.score_method == "knn" else None
-    _, ids = torch.unique(self.subsets, dim=0, return_inverse=True)          # a subset drawn twice is scored once
-    first = torch.full((int(ids.max()) + 1,), self.h, dtype=torch.long).scatter_reduce_(0, ids, torch.arange(self.h), "amin")
+    it = None if self.fit_rows is None or self.fit_rows >= len(X) else torch.randperm(len(X), generator=g)[: self.fit_rows]
+    _, ids = torch.unique(self.subsets, dim=0, return_inverse=True)          # a subset drawn twice in a round is a candidate once
     self.scores = torch.zeros(self.h, dtype=torch.float64)
     self.valid = torch.zeros(self.h, dtype=torch.bool)
     self.round_of = torch.arange(self.h) * self.rounds // self.h            # subset i is scored in round round_of[i]
@@ -148,10 +167,14 @@ def _rkcnn_fit(self, X:Float[Tensor, "n d"], labels:Tensor|None=None) -> "RkCNNP
         sc, P, ok = [], [], []
         for s in range(0, len(sel), self.chunk):
             sub = self.subsets[sel[s:s + self.chunk]]
-            a, b, c = _scores_chunk(Xr[:, sub], self.score_method, self.m, labels, idx, self.k, self.pursuit, self.pursuit_iters)
+            a, b, c = _scores_chunk(Xr[:, sub], self.score_method, self.m, labels, idx, self.k, self.pursuit, self.pursuit_iters, it)
             sc.append(a); P.append(b); ok.append(c)
         sc, P, ok = torch.cat(sc), torch.cat(P, 1), torch.cat(ok)
-        ok = ok & (first[ids[sel]] == sel)                                    # duplicates of an earlier subset are not candidates
+        if self.refine: P = _refine(Xr, P, self.refine, it)                      # ranking stays by the subsets' own scores
+        _, inv = torch.unique(ids[sel], return_inverse=True)
+        pos = torch.arange(len(sel))
+        first = torch.full((int(inv.max()) + 1,), len(sel), dtype=torch.long).scatter_reduce_(0, inv, pos, "amin")
+        ok = ok & (first[inv] == pos)                                         # (a later round sees deflated data: a new candidate)
         self.scores[sel], self.valid[sel] = sc, ok
         U = _patterns(self, Xc, sd, P, self.subsets[sel])
         quota = -(-(self.r - len(kept)) // (self.rounds - rd))
