@@ -16,9 +16,9 @@ from platformdirs import user_cache_dir
 
 # %% auto #0
 __all__ = ['CACHE_ENV', 'ABLATION_NAMES', 'cache_dir', 'write_json', 'JSONFileError', 'read_json', 'ConfigError', 'ModelConfig',
-           'ConceptsConfig', 'GeometryConfig', 'ActivationsConfig', 'HSAEConfig', 'TrainingConfig', 'EvalConfig',
-           'SteeringConfig', 'RkCNNConfig', 'CeptionConfig', 'ExperimentConfig', 'from_dict', 'list_presets',
-           'parse_override', 'load_config', 'save_config']
+           'ConceptsConfig', 'GeometryConfig', 'ActivationsConfig', 'SAEConfig', 'HSAEConfig', 'TrainingConfig',
+           'EvalConfig', 'SteeringConfig', 'RkCNNConfig', 'CeptionConfig', 'ExperimentConfig', 'from_dict',
+           'list_presets', 'parse_override', 'load_config', 'save_config']
 
 # %% ../nbs/00_config.ipynb #0dd5022b
 CACHE_ENV = "POLYTOPE_HSAE_CACHE"
@@ -51,7 +51,7 @@ def read_json(path:str|Path, fix:str="delete it and re-run the step that writes 
         raise JSONFileError(f"{path} is not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}: half-written?); {fix}") from None
 
 
-# %% ../nbs/00_config.ipynb #11c0f8c7
+# %% ../nbs/00_config.ipynb #3d034e34
 class ConfigError(ValueError):
     "A configuration key or value is wrong; the message names the key and what is allowed."
 
@@ -61,6 +61,7 @@ def _check(cond:bool, key:str, msg:str):
 # each changes one thing about Phase 3 (training.run_ablations); checked here so a typo fails before any phase runs
 ABLATION_NAMES = ("euclidean_teacher", "moe_top1", "topk2", "no_teacher_init", "no_causal_ortho", "jax_compat", "rkcnn_parents")
 
+# %% ../nbs/00_config.ipynb #89d08fb8
 @dataclass
 class ModelConfig:
     "Which language model and where to read activations."
@@ -69,6 +70,7 @@ class ModelConfig:
     dtype: Literal["float32", "bfloat16", "float16"] = "float32"
     device: str = "cpu"            # "cpu", "cuda", "cuda:1", "mps"
 
+# %% ../nbs/00_config.ipynb #0916ac9a
 @dataclass
 class ConceptsConfig:
     "WordNet concept hierarchy over the model's vocabulary."
@@ -82,6 +84,7 @@ class ConceptsConfig:
         _check(self.min_tokens >= 1, "concepts.min_tokens", f"must be >= 1, got {self.min_tokens}")
         _check(0 < self.train_fraction < 1, "concepts.train_fraction", f"must be in (0, 1), got {self.train_fraction}")
 
+# %% ../nbs/00_config.ipynb #a701d33e
 @dataclass
 class GeometryConfig:
     "Whitening, estimators and validation controls (Phase 1)."
@@ -95,6 +98,7 @@ class GeometryConfig:
         bad = [c for c in self.controls if c not in allowed]
         _check(not bad, "geometry.controls", f"unknown control(s) {bad}; allowed: {sorted(allowed)}")
 
+# %% ../nbs/00_config.ipynb #b5045d8b
 @dataclass
 class ActivationsConfig:
     "Activation capture (corpus and concept-labelled contexts)."
@@ -115,6 +119,49 @@ class ActivationsConfig:
         _check(self.next_token_contexts_per_concept >= 0, "activations.next_token_contexts_per_concept",
                f"must be >= 0 (0: no cap), got {self.next_token_contexts_per_concept}")
 
+# %% ../nbs/00_config.ipynb #76fc7ecc
+@dataclass
+class SAEConfig:
+    "A flat SAE: sizes, activation, sparsity, dead-latent handling, and where its inputs come from."
+    d_in: int
+    d_sae: int
+    kind: Literal["relu", "topk"] = "topk"
+    k: int = 32                       # active latents per token (topk)
+    l1_coefficient: float = 1e-3      # decoder-norm-weighted L1 (relu)
+    aux_k: int | None = None          # dead latents used by AuxK (default: d_in // 2)
+    aux_coefficient: float = 1 / 32   # weight of the AuxK loss (topk)
+    dead_tokens: int = 100_000        # a latent that has not fired for this many tokens is dead
+    apply_b_dec_to_input: bool = True # encode x − b_dec (SAELens default)
+    hook_name: str = ""               # where the inputs come from (recorded for SAELens)
+    model_name: str = ""
+    seed: int = 0
+    dtype: str = "float32"
+    init: str = "random"              # how the first latents were seeded: "random" or "rkcnn" (`rkcnn.apply_init`)
+    init_fraction: float = 0.25       # share of latents seeded when init="rkcnn"
+    space: str = "residual"           # inputs: "residual" (λ as it is) or "causal" (l = (λ − μ) Cov^{1/2}; geometry.InputSpace)
+
+    def __post_init__(self):
+        if self.kind not in ("relu", "topk"): raise ValueError(f"SAEConfig.kind must be 'relu' or 'topk', got {self.kind!r}")
+        if self.d_in <= 0 or self.d_sae <= 0: raise ValueError(f"SAEConfig needs d_in, d_sae > 0, got {self.d_in}, {self.d_sae}")
+        if self.kind == "topk" and not 0 < self.k <= self.d_sae: raise ValueError(f"SAEConfig.k must be in 1..d_sae={self.d_sae}, got {self.k}")
+        if self.init not in ("random", "rkcnn"): raise ValueError(f"SAEConfig.init must be 'random' or 'rkcnn', got {self.init!r}")
+        if not 0 < self.init_fraction <= 1: raise ValueError(f"SAEConfig.init_fraction must be in (0, 1], got {self.init_fraction}")
+        if self.space not in ("residual", "causal"): raise ValueError(f"SAEConfig.space must be 'residual' or 'causal', got {self.space!r}")
+        if self.aux_k is None: self.aux_k = max(1, self.d_in // 2)
+
+    def architecture(self) -> str:
+        "SAELens's architecture name: 'standard' (ReLU + L1) or 'topk'."
+        return "standard" if self.kind == "relu" else "topk"
+
+    @classmethod
+    def from_dict(cls, d:dict) -> "SAEConfig":
+        "From a dict, naming unknown keys with close matches."
+        names = [f.name for f in fields(cls)]
+        bad = {k: difflib.get_close_matches(k, names, n=1) for k in d if k not in names}
+        if bad: raise ValueError(f"unknown SAEConfig keys {sorted(bad)}; did you mean {[v[0] for v in bad.values() if v]}?")
+        return cls(**d)
+
+# %% ../nbs/00_config.ipynb #55d8674b
 @dataclass
 class HSAEConfig:
     "Hierarchical SAE architecture and loss weights (seed notes, DESIGN.md)."
@@ -138,6 +185,9 @@ class HSAEConfig:
     init: Literal["random", "teacher", "rkcnn"] = "random"   # rkcnn: parents seeded with RkCNN-mined directions (14_rkcnn)
     init_fraction: float = 1.0              # share of parents seeded when init="rkcnn"
     space: Literal["residual", "causal"] = "residual"   # causal: train on l = Cov^{1/2}(λ − mean), teacher = g-space ℓ̄ (final-layer hook only)
+    @classmethod
+    def architecture(cls) -> str: return "hsae"     # the name SAELens knows a saved H-SAE by (`hsae_saelens`)
+
     def __post_init__(self):
         for k in ("n_parents", "topk_parent", "subspace_dim", "atoms_per_subspace"):
             _check(getattr(self, k) > 0, f"hsae.{k}", f"must be > 0, got {getattr(self, k)}")
@@ -146,6 +196,7 @@ class HSAEConfig:
         _check(0 < self.init_fraction <= 1, "hsae.init_fraction", f"must be in (0, 1], got {self.init_fraction}")
         _check(self.router_temp_start > 0 and self.router_temp_end > 0, "hsae.router_temp_*", "temperatures must be > 0")
 
+# %% ../nbs/00_config.ipynb #eff7e9a2
 @dataclass
 class TrainingConfig:
     "Optimisation, the two-stage schedule (stage A: decoder frozen) and seeds."
@@ -172,6 +223,7 @@ class TrainingConfig:
         _check(not self.two_stage or self.stage_a_steps + self.stage_b_steps > 0, "training.stage_b_steps",
                "two_stage needs stage_a_steps + stage_b_steps > 0")
 
+# %% ../nbs/00_config.ipynb #42de3289
 @dataclass
 class EvalConfig:
     "Phase 4 metrics and the seed's targets (reported met / not met, never asserted)."
@@ -203,6 +255,7 @@ class EvalConfig:
             _check(math.isfinite(getattr(self, k)), f"eval.{k}", f"must be a finite number, got {getattr(self, k)}")
         _check(0 < self.absorption_cos < 1, "eval.absorption_cos", f"must be in (0, 1), got {self.absorption_cos}")
 
+# %% ../nbs/00_config.ipynb #3e5d001e
 @dataclass
 class SteeringConfig:
     "Steering sweeps."
@@ -210,6 +263,7 @@ class SteeringConfig:
     positions: Literal["all", "last"] = "last"
     n_prompts: int = 8                # neutral prompts (at most 8: one per context template)
 
+# %% ../nbs/00_config.ipynb #4e337b06
 @dataclass
 class RkCNNConfig:
     "RkCNN-mined initialisation (`polytope-hsae rkcnn`): the probe, the baseline-vs-RkCNN SAE comparison, the layer sweep."
@@ -241,6 +295,7 @@ class RkCNNConfig:
         for k in ("expansion", "k", "n_tokens", "n_eval_tokens", "ce_tokens", "steps", "batch_size", "probe_rows", "sweep_tokens", "sweep_steps"):
             _check(getattr(self, k) > 0, f"rkcnn.{k}", f"must be > 0, got {getattr(self, k)}")
 
+# %% ../nbs/00_config.ipynb #14f336db
 @dataclass
 class CeptionConfig:
     "SAE-ception (`polytope-hsae sae-ception`): task, classifier, SAE, sharpening, auxiliary loss and cycles."

@@ -310,7 +310,7 @@ def _saelens_version() -> dict:
 @patch
 def save_pretrained(self:HSAE, path:str|Path) -> Path:
     "cfg.json (architecture 'hsae', config, teacher map) + sae_weights.safetensors (all weights, plus the flat W_dec)."
-    cfg = {"architecture": "hsae", "d_in": self.d_in, "d_sae": self.d_sae, "dtype": str(self.W_enc_parent.dtype).removeprefix("torch."), "hsae": asdict(self.cfg), "seed": self.seed,
+    cfg = {"architecture": HSAEConfig.architecture(), "d_in": self.d_in, "d_sae": self.d_sae, "dtype": str(self.W_enc_parent.dtype).removeprefix("torch."), "hsae": asdict(self.cfg), "seed": self.seed,
            "dead_tokens": self.dead_tokens, "metadata": {"hook_name": self.hook_name, "model_name": self.model_name, **_saelens_version()},
            "teacher_map": self.teacher_map}
     return save_sae(self, path, cfg, {**self.state_dict(), "W_dec": self.W_dec})

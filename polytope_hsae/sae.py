@@ -6,10 +6,9 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/sae.html.md"""
 
 # %% ../nbs/08_sae.ipynb #19da5e68
 from __future__ import annotations
-import json
-from dataclasses import asdict, dataclass, fields
+import hashlib, json, os
+from dataclasses import asdict
 from pathlib import Path
-from typing import Literal
 
 import torch
 from torch import Tensor, nn
@@ -17,51 +16,12 @@ from jaxtyping import Float
 from fastcore.basics import patch
 from transformer_lens import HookedRootModule
 from transformer_lens.hook_points import HookPoint
-import difflib
-import os
-import hashlib
+
+from .config import SAEConfig
 
 # %% auto #0
-__all__ = ['B_DEC_INITS', 'WEIGHTS_FILE', 'CFG_FILE', 'CHECKSUM_FILE', 'SAEConfig', 'SAE', 'geometric_median', 'init_b_dec_',
-           'save_sae', 'check_finite', 'load_sae_files']
-
-# %% ../nbs/08_sae.ipynb #e9833f87
-@dataclass
-class SAEConfig:
-    "A flat SAE: sizes, activation, sparsity, dead-latent handling, and where its inputs come from."
-    d_in: int
-    d_sae: int
-    kind: Literal["relu", "topk"] = "topk"
-    k: int = 32                       # active latents per token (topk)
-    l1_coefficient: float = 1e-3      # decoder-norm-weighted L1 (relu)
-    aux_k: int | None = None          # dead latents used by AuxK (default: d_in // 2)
-    aux_coefficient: float = 1 / 32   # weight of the AuxK loss (topk)
-    dead_tokens: int = 100_000        # a latent that has not fired for this many tokens is dead
-    apply_b_dec_to_input: bool = True # encode x − b_dec (SAELens default)
-    hook_name: str = ""               # where the inputs come from (recorded for SAELens)
-    model_name: str = ""
-    seed: int = 0
-    dtype: str = "float32"
-    init: str = "random"              # how the first latents were seeded: "random" or "rkcnn" (`rkcnn.apply_init`)
-    init_fraction: float = 0.25       # share of latents seeded when init="rkcnn"
-    space: str = "residual"           # inputs: "residual" (λ as it is) or "causal" (l = (λ − μ) Cov^{1/2}; geometry.InputSpace)
-
-    def __post_init__(self):
-        if self.kind not in ("relu", "topk"): raise ValueError(f"SAEConfig.kind must be 'relu' or 'topk', got {self.kind!r}")
-        if self.d_in <= 0 or self.d_sae <= 0: raise ValueError(f"SAEConfig needs d_in, d_sae > 0, got {self.d_in}, {self.d_sae}")
-        if self.kind == "topk" and not 0 < self.k <= self.d_sae: raise ValueError(f"SAEConfig.k must be in 1..d_sae={self.d_sae}, got {self.k}")
-        if self.init not in ("random", "rkcnn"): raise ValueError(f"SAEConfig.init must be 'random' or 'rkcnn', got {self.init!r}")
-        if not 0 < self.init_fraction <= 1: raise ValueError(f"SAEConfig.init_fraction must be in (0, 1], got {self.init_fraction}")
-        if self.space not in ("residual", "causal"): raise ValueError(f"SAEConfig.space must be 'residual' or 'causal', got {self.space!r}")
-        if self.aux_k is None: self.aux_k = max(1, self.d_in // 2)
-
-    @classmethod
-    def from_dict(cls, d:dict) -> "SAEConfig":
-        "From a dict, naming unknown keys with close matches."
-        names = [f.name for f in fields(cls)]
-        bad = {k: difflib.get_close_matches(k, names, n=1) for k in d if k not in names}
-        if bad: raise ValueError(f"unknown SAEConfig keys {sorted(bad)}; did you mean {[v[0] for v in bad.values() if v]}?")
-        return cls(**d)
+__all__ = ['B_DEC_INITS', 'WEIGHTS_FILE', 'CFG_FILE', 'CHECKSUM_FILE', 'SAE', 'geometric_median', 'init_b_dec_', 'save_sae',
+           'check_finite', 'load_sae_files']
 
 # %% ../nbs/08_sae.ipynb #2e4d917f
 class SAE(HookedRootModule):
