@@ -97,6 +97,7 @@ if __name__ == "__main__":
     a.out.mkdir(parents=True, exist_ok=True)
     if a.mode == "grad": grad_check(a.out)
     else:
+        if a.kill_at is None: grad_check(a.out)                          # one launch for both checks (torchrun starts take ~10 s)
         times = run_models(a.out, a.kill_at)
         if rank() == 0: (a.out/"times.json").write_text(json.dumps(times))
     teardown()
