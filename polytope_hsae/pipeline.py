@@ -47,11 +47,9 @@ class Phase:
     name: str
     title: str
     marker: str                                        # path in the run dir whose existence means "complete"
-    fn: Callable[[RunContext], dict]|None = None       # None: not built yet
+    fn: Callable[[RunContext], dict]                   # does the work; returns what the marker records
     optional: bool = False                             # run only when asked for by name (only= or force=), e.g. `polytope-hsae rkcnn`
 
-    @property
-    def built(self) -> bool: return self.fn is not None
 
 def versions() -> dict[str, str]:
     "Versions of Python and the packages a result depends on."
@@ -150,7 +148,7 @@ def run(
     bad = [f for f in force + list(only or []) if f != "all" and f not in phase_names()]
     if bad: raise ConfigError(f"unknown phase(s) {bad}; phases: {phase_names()} or 'all'")
     if "all" not in force: _check_same_config(cfg, out)
-    pending = [p.name for p in PHASES if p.built and (not only or p.name in only) and (not p.optional or {p.name} & set(only or []) | set(force))
+    pending = [p.name for p in PHASES if (not only or p.name in only) and (not p.optional or {p.name} & set(only or []) | set(force))
                and ({"all", p.name} & set(force) or not (out/p.marker).exists())]
     preflight(cfg, out, pending)
     out.mkdir(parents=True, exist_ok=True)
@@ -220,8 +218,6 @@ def _run_locked(cfg, out:Path, force:list[str], log, only) -> dict:
         if ph.optional and ph.name not in set(only or []) | set(force):
             if not (out/ph.marker).exists(): log(f"{head} -- optional, not requested (polytope-hsae {ph.name})")
             continue
-        if not ph.built:
-            record["phases"][ph.name] = {"status": "not built yet"}; log(f"{head} -- not built yet"); continue
         if (out/ph.marker).exists() and not ({"all", ph.name} & set(force)):
             record["phases"][ph.name] = {"status": "skipped (complete)", "output": ph.marker}
             log(f"{head} -- already complete, skipped (--force {ph.name} to redo)"); continue
@@ -239,9 +235,8 @@ def _run_locked(cfg, out:Path, force:list[str], log, only) -> dict:
     write_json(out/"run.json", record)
     if (out/"phase4"/"summary.json").exists() and ran:
         log(f"report: {write_report(out)}")
-    todo = [n for n, r in record["phases"].items() if r["status"] == "not built yet"]
     log(f"ran: {ran or 'nothing'}; complete before: "
-        f"{[n for n, r in record['phases'].items() if r['status'].startswith('skipped') and n not in ran] or 'none'}; not built yet: {todo or 'none'}")
+        f"{[n for n, r in record['phases'].items() if r['status'].startswith('skipped') and n not in ran] or 'none'}")
     return record
 
 # %% ../nbs/13_pipeline.ipynb #a1bdf01c
