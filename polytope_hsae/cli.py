@@ -122,7 +122,8 @@ def main(argv:list[str]|None=None) -> int:
         if under_torchrun():                                        # torchrun started this process (see "Several GPUs or nodes")
             phase = {"baseline": "phase2", "teacher": "phase3", "flat": "baselines"}.get(getattr(args, "phase", None))
             if run_distributed(args.command, cfg, out, force=args.force, phase=phase, corpus_only=getattr(args, "corpus_only", False)):
-                print(f"run directory: {out}"); return 0
+                if os.environ.get("RANK", "0") == "0": print(f"run directory: {out}")
+                return 0
         if args.command == "activations" and args.corpus_only:
             from polytope_hsae.lm import load_model
             from polytope_hsae.activations import capture_corpus
