@@ -9,6 +9,11 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
+from polytope_hsae.activations import ActivationStore, capture_corpus
+from polytope_hsae.cli import _overrides
+from polytope_hsae.config import load_config
+from polytope_hsae.lm import load_model
+
 sys.path.insert(0, str(Path(__file__).parent))
 import dist_worker as W  # noqa: E402  (the worker is also a library of the models and configs both sides train)
 
@@ -89,10 +94,6 @@ def captured(tmp_path_factory):
 
 
 def test_capture_two_ranks_equals_one(captured, tmp_path):
-    from polytope_hsae.activations import ActivationStore, capture_corpus
-    from polytope_hsae.cli import _overrides
-    from polytope_hsae.config import load_config
-    from polytope_hsae.lm import load_model
     cfg = load_config("quick", _overrides(CAPTURE[3::2]))
     two = ActivationStore(captured/"activations")
     assert {f.name for f in (captured/"activations").glob("shard_01_*")} and not list((captured/"activations").glob("rank_*"))
