@@ -87,8 +87,9 @@ def init_distributed(
             raise DistributedError(f"LOCAL_RANK {info.local_rank} but {torch.cuda.device_count()} GPUs here: "
                                    "--nproc_per_node must not exceed the GPUs per node")
         torch.cuda.set_device(info.local_rank)
+    bind = {"device_id": torch.device("cuda", info.local_rank)} if cuda and "device_id" in inspect.signature(dist.init_process_group).parameters else {}
     dist.init_process_group("nccl" if cuda else "gloo", rank=info.rank, world_size=info.world_size,
-                            timeout=timedelta(seconds=timeout_s))
+                            timeout=timedelta(seconds=timeout_s), **bind)     # nccl bound to this rank's GPU (barriers know it)
     return info
 
 def teardown():
