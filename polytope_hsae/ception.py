@@ -23,7 +23,7 @@ from .lm import hub_reachable, load_model
 from .rkcnn import activation_scale, paired_difference
 from .sae import SAE, SAEConfig
 from .training import TrainConfig, train
-from .metrics import explained_variance, l0, mean_ci
+from .metrics import explained_variance, l0, mean_ci_present
 from .config import ConfigError, write_json
 from .corpus import token_batches
 from .viz import write_html_page, RawHTML
@@ -524,10 +524,6 @@ CEPTION_METRICS = ("accuracy", "f1_macro", "f1_weighted", "probe_accuracy", "csi
                    "silhouette_unsupervised", "davies_bouldin", "calinski_harabasz", "sae_mse", "sae_explained_variance",
                    "sae_l0", "sae_l1", "sae_dead_fraction", "perplexity")
 
-def _ci(values:list[float]) -> dict:
-    vals = [v for v in values if v is not None and not math.isnan(v)]
-    return {**mean_ci(vals), "n_missing": len(values) - len(vals)}
-
 def _cycle_metrics(seed_rec:dict, strategy:str, n:int) -> dict|None:
     if n == 0: return seed_rec["cycle_0"]["metrics"]
     chain = seed_rec.get(strategy, [])
@@ -543,7 +539,7 @@ def ception_summary(result:dict) -> dict:
         for n in range(result["cycles"] + 1):
             ms = [m for s in seeds.values() if (m := _cycle_metrics(s, strat, n)) is not None]
             if not ms: break
-            table[strat].append({"cycle": n, "n_seeds": len(ms), **{k: _ci([m.get(k, float("nan")) for m in ms]) for k in CEPTION_METRICS}})
+            table[strat].append({"cycle": n, "n_seeds": len(ms), **{k: mean_ci_present([m.get(k, float("nan")) for m in ms]) for k in CEPTION_METRICS}})
     versus = []
     for n in range(1, result["cycles"] + 1):
         pairs = [(a, b) for s in seeds.values() if (a := _cycle_metrics(s, chosen, n)) is not None and (b := _cycle_metrics(s, "random", n)) is not None]

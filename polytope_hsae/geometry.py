@@ -98,10 +98,11 @@ class CausalGeometry:
         return {"gamma_mean": self.gamma_mean, "inv_sqrt_cov": self.inv_sqrt_cov, "sqrt_cov": self.sqrt_cov, "cov": self.cov}
 
     @classmethod
-    def from_tensors(cls, t:dict[str, Tensor]) -> "CausalGeometry":
+    def from_tensors(cls, t:dict[str, Tensor], rel_tol:float=1e-12) -> "CausalGeometry":
         "Rebuild from `tensors()` (e.g. read back from `teacher.safetensors`)."
         s, Q = torch.linalg.eigh(t["cov"].to(torch.float64))
-        return cls(t["gamma_mean"], t["cov"], s, Q, t["sqrt_cov"], t["inv_sqrt_cov"])
+        n_null = int((s <= rel_tol * s.max()).sum())            # as `from_unembedding` counted them
+        return cls(t["gamma_mean"], t["cov"], s, Q, t["sqrt_cov"], t["inv_sqrt_cov"], n_null)
 
 # %% ../nbs/03_whitening.ipynb #1c953e01
 class SpaceMismatchError(ValueError):

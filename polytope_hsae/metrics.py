@@ -33,8 +33,8 @@ __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', '
            'concept_relations', 'membership_relations', 'f1_matrix', 'match_latents', 'concept_scores', 'ContextSet',
            'causal_cosine', 'teacher_directions', 'absorption_scores', 'auc', 'concept_direction_aucs', 'encode_all',
            'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict', 'ablation_change', 'eval_token_batches',
-           'eval_activations', 'evaluate_model', 'flat_metrics', 'run_inputs', 'word_context_sets', 'run_concept_aucs',
-           'run_phase4']
+           'eval_activations', 'evaluate_model', 'flat_metrics', 'mean_ci_present', 'run_inputs', 'word_context_sets',
+           'run_concept_aucs', 'run_phase4']
 
 # %% ../nbs/11_metrics.ipynb #14beafbd
 def explained_variance(
@@ -749,9 +749,11 @@ def _group_models(out:Path) -> dict[str, dict[str, Path]]:
             groups[name] = {s: out/v["model"] for s, v in r["seeds"].items()}
     return groups
 
-def _ci_or_nan(values:list[float]) -> dict:
-    vals = [v for v in values if not math.isnan(v)]
-    return {**mean_ci(vals), "n_missing": len(values) - len(vals)}
+def mean_ci_present(values:Iterable[float|None], confidence:float=0.95) -> dict:
+    "`mean_ci` of the values that were measured (None and NaN dropped), with how many were missing."
+    values = list(values)
+    vals = [v for v in values if v is not None and not math.isnan(v)]
+    return {**mean_ci(vals, confidence), "n_missing": len(values) - len(vals)}
 
 def run_inputs(out:Path, step:str="Phase 4"):
     "What Phase 4 and steering read from a run: the teacher, its hierarchy, concept relations, the corpus normaliser, train/test contexts."
@@ -830,7 +832,7 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     seeds = [str(s) for s in cfg.training.seeds]
     flat = {g: {s: flat_metrics(r) for s, r in rs.items()} for g, rs in results.items()}
     names = sorted(set().union(*[set(m) for rs in flat.values() for m in rs.values()]))
-    table = {g: {n: _ci_or_nan([rs[s].get(n, float("nan")) for s in seeds if s in rs]) for n in names} for g, rs in flat.items()}
+    table = {g: {n: mean_ci_present([rs[s].get(n, float("nan")) for s in seeds if s in rs]) for n in names} for g, rs in flat.items()}
     def vals(g, n, min_key=None, on=None):
         v = []
         for s in (on or seeds):
@@ -865,7 +867,7 @@ def run_phase4(ctx, progress:bool=True) -> dict:
             t, o = vals("teacher", n), vals(g, n)
             if all(math.isnan(x) for x in o) or all(math.isnan(x) for x in t): continue
             d = [a - b for a, b in zip(t, o) if not (math.isnan(a) or math.isnan(b))]
-            vs[g][n] = {"teacher": t, g: o, "difference": _ci_or_nan(d) if d else None}
+            vs[g][n] = {"teacher": t, g: o, "difference": mean_ci_present(d) if d else None}
     # flat SAEs are scored on the same parent / child concepts, any latent a candidate (`concept_metrics(n_parents=…)`)
     return {"seeds": seeds, "groups": list(flat), "metrics": table, "targets": targets, "ablations_vs_teacher": ablations,
             "teacher_vs_references": vs, "space": space.name,
