@@ -1,4 +1,4 @@
-"""`polytope-hsae info | config | run | teacher | activations | train | steer | report | rkcnn | sae-ception`: each job from one command.
+"""`polytope-hsae info | config | run | teacher | activations | train | steer | report | rkcnn | sae-ception | docs`: each job from one command.
 
 Docs: https://polytope-hsae.github.io/polytope_hsae/cli.html.md"""
 
@@ -13,6 +13,7 @@ import yaml
 
 from .config import ConfigError, load_config, list_presets, parse_override, cache_dir, JSONFileError
 from . import pipeline
+from .docs_preview import build_docs
 
 # %% auto #0
 __all__ = ['TORCHRUN_COMMANDS', 'info', 'build_parser', 'main', 'under_torchrun', 'run_distributed']
@@ -96,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("report", help="rebuild summary.json and report.html of a run from its files",
                         description="Rebuild <out>/summary.json and <out>/report.html (offline, plotly.js beside it) from the run's JSON files.")
     rp.add_argument("--out", type=Path, required=True, help="run directory")
+    dc = sub.add_parser("docs", help="the docs as an offline HTML site: every notebook, sidebar, figures (16_docs)",
+                        description="Render every notebook of nbs/ to a linked offline HTML site (index.html first, plotly.js beside it).")
+    dc.add_argument("--out", type=Path, required=True, help="site folder (its pages are overwritten)")
+    dc.add_argument("--nbs", type=Path, default=None, help="notebooks folder (default: nbs/ here, else the clone's)")
+    dc.add_argument("--execute", action="store_true", help="run each notebook's fast cells first (needs nbclient; minutes)")
     return p
 
 def main(argv:list[str]|None=None) -> int:
@@ -104,6 +110,10 @@ def main(argv:list[str]|None=None) -> int:
     try:
         if args.command == "info":
             print(json.dumps(info(), indent=2)); return 0
+        if args.command == "docs":
+            try: pages = build_docs(args.out, args.nbs, execute=args.execute)
+            except (OSError, ValueError, ImportError) as e: print(f"polytope-hsae docs: {e}", file=sys.stderr); return 2
+            print(f"docs: {len(pages)} pages; open {pages[0]}"); return 0
         if args.command == "report":
             if not (args.out/"config.yaml").exists(): raise ConfigError(f"{args.out} is not a run directory (no config.yaml)")
             print(f"report: {pipeline.write_report(args.out)}"); return 0
