@@ -17,6 +17,7 @@ from torch import Tensor
 from jaxtyping import Float, Int
 
 from .config import write_json
+from .corpus import activation_batches
 from .lm import resolve_hook
 
 # %% auto #0
@@ -637,10 +638,10 @@ def capture_corpus(
     model, cfg, out:str|Path, progress:bool=True,
 ) -> dict:
     "Corpus activations for `cfg.activations` at `cfg.model.hook` into `<out>/activations/` (resumable)."
-    from polytope_hsae.corpus import token_batches
     a = cfg.activations
-    batches = token_batches(model.tokenizer, a.source, a.seq_len, a.batch_size, seed=cfg.seed, n_tokens=a.n_tokens)
+    batches = activation_batches(model.tokenizer, a, seed=cfg.seed, part="train")
     settings = {"seed": cfg.seed, "seq_len": a.seq_len, "batch_size": a.batch_size, "n_tokens": a.n_tokens, "skip_bos": True}
+    if a.holdout_docs or a.corpus_epochs > 1: settings |= {"holdout_docs": a.holdout_docs, "corpus_epochs": a.corpus_epochs}   # (absent: older stores still resume)
     expected = -(-a.n_tokens // (a.batch_size * a.seq_len)) * a.batch_size * (a.seq_len - 1)
     capture(model, corpus_items(batches), Path(out)/"activations", hook=cfg.model.hook, shard_tokens=a.shard_tokens,
                    compute_dtype=a.compute_dtype, store_dtype=a.store_dtype, source=a.source, settings=settings, total=expected, progress=progress,

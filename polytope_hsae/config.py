@@ -113,9 +113,15 @@ class ActivationsConfig:
     contexts_per_concept: int = 8  # current-word template contexts per concept token (the reported variant)
     next_token_contexts_per_concept: int = 400  # cap on corpus positions labelled by their next token, per owning concept (0: no cap)
     word_contexts: bool = True     # also capture the current-word template contexts (reported beside the next-token ones)
+    holdout_docs: float = 0.0       # share of documents kept out of training for held-out eval (0: eval continues the training stream)
+    corpus_epochs: int = 1          # passes over the training documents (> 1 needs holdout_docs > 0; corpus.token_batches)
     def __post_init__(self):
         for k in ("n_tokens", "seq_len", "batch_size", "shard_tokens", "contexts_per_concept"):
             _check(getattr(self, k) > 0, f"activations.{k}", f"must be > 0, got {getattr(self, k)}")
+        _check(0 <= self.holdout_docs < 1, "activations.holdout_docs", f"must be in [0, 1), got {self.holdout_docs}")
+        _check(self.corpus_epochs >= 1, "activations.corpus_epochs", f"must be >= 1, got {self.corpus_epochs}")
+        _check(self.corpus_epochs == 1 or self.holdout_docs > 0, "activations.corpus_epochs",
+               "repeating the corpus needs activations.holdout_docs > 0, so that evaluation reads documents never trained on")
         _check(self.next_token_contexts_per_concept >= 0, "activations.next_token_contexts_per_concept",
                f"must be >= 0 (0: no cap), got {self.next_token_contexts_per_concept}")
 

@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/corpus.html.md"""
 
 # %% ../nbs/02a_corpus.ipynb #6209c69b
 from __future__ import annotations
-import functools
+import functools, math
 from typing import Iterator
 
 import numpy as np
@@ -17,7 +17,7 @@ from jaxtyping import Int
 from .concepts import wordnet
 
 # %% auto #0
-__all__ = ['SOURCES', 'sotu_documents', 'wordnet_documents', 'documents', 'token_batches']
+__all__ = ['SOURCES', 'sotu_documents', 'wordnet_documents', 'documents', 'token_batches', 'activation_batches']
 
 # %% ../nbs/02a_corpus.ipynb #46113f13
 def sotu_documents(
@@ -69,15 +69,26 @@ def token_batches(
     seed:int=0,                      # shuffles the document order
     n_tokens:int|None=None,          # stop once this many tokens were yielded (None: the whole corpus)
     docs:list[str]|None=None,        # documents to use instead of `source`
+    holdout:float=0.0,               # share of documents (the last of the seeded order) kept out of the training stream
+    part:str="train",                # "train": every document but the held-out ones; "holdout": only those
+    epochs:int=1,                    # passes over the training documents, each in a new seeded order (rows fall elsewhere)
 ) -> Iterator[Int[Tensor, "batch seq_len"]]:
     "Deterministic `[batch, seq_len]` token batches: shuffled documents, joined with EOS, each row starting with BOS."
     if seq_len < 2: raise ValueError(f"seq_len must be >= 2 (BOS + one token), got {seq_len}")
+    if part not in ("train", "holdout"): raise ValueError(f"part must be 'train' or 'holdout', got {part!r}")
+    if not 0 <= holdout < 1: raise ValueError(f"holdout must be in [0, 1), got {holdout}")
+    if epochs < 1: raise ValueError(f"epochs must be >= 1, got {epochs}")
+    if epochs > 1 and holdout == 0: raise ValueError("epochs > 1 repeats the text, so held-out tokens must come from documents never trained on: set holdout > 0")
     bos, eos = tokenizer.bos_token_id, tokenizer.eos_token_id
     if bos is None or eos is None: raise ValueError("the tokenizer needs bos_token_id and eos_token_id")
     docs = documents(source) if docs is None else docs
     order = np.random.default_rng(seed).permutation(len(docs))
+    n_hold = math.ceil(holdout * len(docs))
+    if holdout and not 0 < n_hold < len(docs): raise ValueError(f"holdout={holdout} of {len(docs)} documents leaves no training or no held-out document")
+    train, held = (order[:len(docs) - n_hold], order[len(docs) - n_hold:]) if n_hold else (order, order[:0])
+    orders = [held] if part == "holdout" else [train] + [train[np.random.default_rng(seed + e).permutation(len(train))] for e in range(1, epochs)]
     width, rows, buffer, emitted = seq_len - 1, [], [], 0
-    for i in order:
+    for i in (i for o in orders for i in o):
         buffer.extend(tokenizer(docs[i], add_special_tokens=False)["input_ids"]); buffer.append(eos)
         while len(buffer) >= width:
             rows.append([bos] + buffer[:width]); del buffer[:width]
@@ -86,3 +97,15 @@ def token_batches(
                 emitted += batch_size * seq_len; rows = []
                 if n_tokens is not None and emitted >= n_tokens: return
     if rows: yield torch.tensor(rows, dtype=torch.long)  # the last, partial batch
+
+# %% ../nbs/02a_corpus.ipynb #57d1087b
+def activation_batches(
+    tokenizer, a,                    # an `ActivationsConfig` (source, seq_len, batch_size, n_tokens, holdout_docs, corpus_epochs)
+    seed:int, part:str="train",
+    n_tokens:int|None=None,          # default: a.n_tokens for "train", the whole held-out part for "holdout"
+) -> Iterator[Int[Tensor, "batch seq_len"]]:
+    "The token batches a run captures (part='train') or evaluates on (part='holdout', when `a.holdout_docs` > 0)."
+    if part == "holdout" and not a.holdout_docs: raise ValueError("activations.holdout_docs is 0: the held-out tokens continue the training stream (metrics.eval_token_batches)")
+    n = (a.n_tokens if part == "train" else None) if n_tokens is None else n_tokens
+    return token_batches(tokenizer, a.source, a.seq_len, a.batch_size, seed=seed, n_tokens=n, holdout=a.holdout_docs, part=part,
+                         epochs=a.corpus_epochs if part == "train" else 1)

@@ -23,7 +23,7 @@ from .validation import ancestors, load_teacher
 from .hsae import teacher_parents
 from .geometry import space_of
 from itertools import islice
-from .corpus import token_batches
+from .corpus import activation_batches, token_batches
 from .config import write_json
 from .training import load_trained, run_space
 
@@ -662,9 +662,13 @@ def ablation_change(ablation:list[float], teacher:list[float]) -> dict:
 
 # %% ../nbs/11_metrics.ipynb #fb331072
 def eval_token_batches(cfg, tokenizer, n_tokens:int|None=None) -> list[Tensor]:
-    "Held-out corpus batches: the same token stream as the captured activations, continuing past `activations.n_tokens`."
+    "Held-out corpus batches: the held-out documents (`activations.holdout_docs` > 0), else the captured token stream continued past `activations.n_tokens`."
     a = cfg.activations
     n_tokens = cfg.eval.n_eval_tokens if n_tokens is None else n_tokens
+    if a.holdout_docs:
+        batches = list(activation_batches(tokenizer, a, seed=cfg.seed, part="holdout", n_tokens=n_tokens))
+        if not batches: raise ValueError(f"activations.holdout_docs={a.holdout_docs} holds too little text for one batch; raise it")
+        return batches
     skip = -(-a.n_tokens // (a.batch_size * a.seq_len))
     it = token_batches(tokenizer, a.source, a.seq_len, a.batch_size, seed=cfg.seed, n_tokens=skip * a.batch_size * a.seq_len + n_tokens)
     batches = list(islice(it, skip, None))
