@@ -4,7 +4,8 @@ pyproject asks for any torch from 2.6 below 3, so an install into Colab or RunPo
 `dev` extra (README's commands, CI) pins the version CI tests, 2.13.0, which in a fresh venv on a machine that
 offers a local CPU wheel (pip's find-links) is that wheel. Unpinned, pip would take the newest torch there: a
 CUDA build with several GB of nvidia-* wheels. Each plan is pip's own (`--dry-run --report`): nothing is installed
-and no torch wheel is downloaded; the two plans run side by side (about 25 s, most of it fetching package metadata).
+and no torch wheel is downloaded; the two plans run side by side (about 25 s on an idle 2-core machine, most of it
+fetching package metadata; 30-40 s of CPU in all).
 """
 import json
 import os
@@ -50,8 +51,8 @@ def test_dependencies_give_a_torch_range_and_dev_pins_the_tested_one():
 
 
 def make_venv(path: Path, torch_version: str | None = None) -> str:
-    "A venv with pip; with `torch_version`, one that already holds that torch (its metadata: all pip looks at)."
-    venv.create(path, with_pip=True)
+    "A new venv (pip runs in it from outside: `pip --python`); with `torch_version`, one that already holds that torch\n(its metadata: all pip looks at)."
+    venv.create(path, with_pip=False)
     if torch_version:
         site = next((path / "lib").glob("python3*/site-packages"))
         info = site / f"torch-{torch_version}.dist-info"
@@ -68,7 +69,7 @@ def plans(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("install")
     jobs = {"fresh dev": (make_venv(tmp / "fresh"), "-e.[dev]"),
             "other torch": (make_venv(tmp / "other", OTHER_TORCH), "-e.")}
-    procs = {k: subprocess.Popen([py, "-m", "pip", "install", "--dry-run", "--quiet", "--report", "-", spec],
+    procs = {k: subprocess.Popen([sys.executable, "-m", "pip", "--python", py, "install", "--dry-run", "--quiet", "--report", "-", spec],
                                  cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for k, (py, spec) in jobs.items()}
     out = {}
