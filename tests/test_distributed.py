@@ -9,10 +9,8 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from polytope_hsae.activations import ActivationStore, capture_corpus
-from polytope_hsae.cli import _overrides
-from polytope_hsae.config import load_config
-from polytope_hsae.lm import load_model
+from polytope_hsae.activations import ActivationStore
+from polytope_hsae.cli import main
 
 sys.path.insert(0, str(Path(__file__).parent))
 import dist_worker as W  # noqa: E402  (the worker is also a library of the models and configs both sides train)
@@ -94,10 +92,9 @@ def captured(tmp_path_factory):
 
 
 def test_capture_two_ranks_equals_one(captured, tmp_path):
-    cfg = load_config("quick", _overrides(CAPTURE[3::2]))
     two = ActivationStore(captured/"activations")
     assert {f.name for f in (captured/"activations").glob("shard_01_*")} and not list((captured/"activations").glob("rank_*"))
-    capture_corpus(load_model(cfg.model.name), cfg, tmp_path, progress=False)
+    assert main(["activations", "--corpus-only", *CAPTURE, "--out", str(tmp_path)]) == 0      # the same command, one process
     one = ActivationStore(tmp_path/"activations")
     assert len(two) == len(one) == 2016 and [s["count"] for s in two.meta["shards"]] == [s["count"] for s in one.meta["shards"]]
     a, b = two.load(), one.load()
