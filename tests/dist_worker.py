@@ -7,7 +7,7 @@ import torch
 
 from polytope_hsae.activations import batch_stream
 from polytope_hsae.config import HSAEConfig
-from polytope_hsae.distributed import (init_distributed, teardown, rank, world_size, rank_slice, wrap_ddp, sync_dead_counters_,
+from polytope_hsae.distributed import (DistributedError, init_distributed, teardown, rank, world_size, rank_slice, wrap_ddp, sync_dead_counters_,
                                        is_distributed)
 from polytope_hsae.hsae import HSAE
 from polytope_hsae.sae import SAE, SAEConfig
@@ -84,6 +84,8 @@ def grad_check(out:Path):
         copy.deepcopy(wrap_ddp(plain))                                # (wrapped, but loss called on the module itself)
         total, _ = plain.loss(xl); total.backward()
         res[name]["bypassed_grad_max_abs_diff"] = max(float((p.grad - q.grad).abs().max()) for p, q in zip(plain.parameters(), ref.parameters()))
+    try: train(build("sae"), x, TrainConfig(steps=1, batch_size=BATCH - 1), progress=False)       # 63 rows do not split over 2
+    except DistributedError as e: res["odd_batch_error"] = str(e)
     if rank() == 0: (out/"grad.json").write_text(json.dumps(res))
 
 

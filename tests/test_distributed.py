@@ -53,6 +53,7 @@ def runs(tmp_path_factory):
 
 def test_ddp_averages_gradients_and_merges_dead_counters(runs):
     g = json.loads((runs[0]/"grad.json").read_text())
+    assert "batch_size 63 does not split over 2 processes" in g.pop("odd_batch_error")
     for name, r in g.items():
         assert r["grad_max_abs_diff"] < 1e-6, (name, r)               # DDP(LossModule): the full batch's gradient
         assert r["bypassed_grad_max_abs_diff"] > 1e-2, (name, r)      # calling loss() beside DDP: each rank's own gradient
