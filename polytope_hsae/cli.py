@@ -173,9 +173,9 @@ def run_distributed(
 ) -> bool:
     "`activations` or `train` with every torchrun rank working (rank 0 alone writes the run's records); False for a world of one."
     from polytope_hsae.distributed import dist_env, init_distributed, teardown, barrier, rank_device, capture_corpus_distributed
+    if not dist_env().active: return False                               # torchrun with one process: as without it
     if command not in TORCHRUN_COMMANDS:
         raise ConfigError(f"{command!r} does not run under torchrun; only {list(TORCHRUN_COMMANDS)} do. Run it as one process")
-    if not dist_env().active: return False
     if command == "train":
         if phase == "baselines":
             raise ConfigError("train --phase flat does not run under torchrun (the Matryoshka baseline trains with SAELens's own "
