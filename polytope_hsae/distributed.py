@@ -154,9 +154,10 @@ def rank_seed(seed:int, rank:int) -> int:
     "Rank 0 keeps `seed` (it draws what one process would); every other rank gets an independent stream."
     return seed if rank == 0 else int(np.random.SeedSequence([seed, rank]).generate_state(1)[0])
 
-def gather_rng_states() -> list[Tensor]:
-    "Every rank's torch CPU RNG state, in rank order (what a checkpoint stores so that each rank resumes its own stream)."
-    st = torch.get_rng_state()
+def gather_rng_states(device:torch.device|str|None=None) -> list[Tensor]:
+    "Every rank's torch RNG state, the CPU's (or, for a CUDA `device`, that GPU's), in rank order: what a checkpoint stores so that each rank resumes its own stream."
+    device = torch.device(device) if device is not None else None
+    st = torch.cuda.get_rng_state(device) if device is not None and device.type == "cuda" else torch.get_rng_state()
     if not is_distributed(): return [st]
     out = [None] * world_size(); dist.all_gather_object(out, st)
     return out

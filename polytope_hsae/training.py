@@ -83,7 +83,8 @@ def _unflatten_optimizer(tensors:dict[str, Tensor], meta:dict) -> dict:
     return {"state": state, "param_groups": meta["param_groups"]}
 
 def save_checkpoint(folder:Path, step:int, model:nn.Module, opt, extra:dict|None=None,
-                    rng_states:list[Tensor]|None=None,   # every rank's RNG state (torchrun); None: this process's
+                    rng_states:list[Tensor]|None=None,   # every rank's CPU RNG state (torchrun); None: this process's
+                    cuda_rng_states:list[Tensor]|None=None,   # every rank's GPU RNG state, for a model on a GPU (its routing noise)
                    ) -> Path:
     "Model, optimiser and RNG state(s) at `step` into folder/step_XXXXXXX (written to a temporary folder, then renamed)."
     from safetensors.torch import save_file
@@ -93,6 +94,7 @@ def save_checkpoint(folder:Path, step:int, model:nn.Module, opt, extra:dict|None
     t, meta = _flatten_optimizer(opt)
     states = rng_states or [torch.get_rng_state()]
     rng = {"rng.torch": states[0], **{f"rng.torch.rank{r}": s for r, s in enumerate(states) if r}}   # rank 0's is also a one-process run's
+    if cuda_rng_states: rng.update({"rng.cuda": cuda_rng_states[0], **{f"rng.cuda.rank{r}": s for r, s in enumerate(cuda_rng_states) if r}})
     save_file({**{k: v.contiguous().cpu() for k, v in t.items()}, **rng}, str(tmp/"optim.safetensors"))
     (tmp/"state.json").write_text(json.dumps({"step": step, "optimizer": meta, **(extra or {})}, default=str))
     if final.exists(): import shutil; shutil.rmtree(final)
@@ -114,7 +116,10 @@ def load_checkpoint(path:Path, model:nn.Module, opt, rank:int=0) -> dict:
         model.load_state_dict(weights, strict=True)
         t = load_file(str(path/"optim.safetensors"))
         rng = {k: t.pop(k) for k in [k for k in t if k.startswith("rng.")]}
-        torch.set_rng_state(rng.get(f"rng.torch.rank{rank}", rng["rng.torch"]))   # a rank the checkpoint did not have: rank 0's stream
+        mine = lambda kind: rng.get(f"rng.{kind}.rank{rank}", rng.get(f"rng.{kind}"))   # a rank the checkpoint did not have: rank 0's stream
+        torch.set_rng_state(mine("torch"))
+        dev = next(model.parameters()).device
+        if mine("cuda") is not None and dev.type == "cuda": torch.cuda.set_rng_state(mine("cuda"), dev)
         opt.load_state_dict(_unflatten_optimizer(t, state["optimizer"]))
     except Exception as e:
         raise TrainingError(f"cannot resume from {path} ({type(e).__name__}: {e}); delete that checkpoint to fall back "
@@ -227,7 +232,8 @@ def train(
             history.append(row); log(row); bar.set_postfix(loss=f"{row['loss']:.4g}")
         if ck_dir is not None and cfg.checkpoint_every and done % cfg.checkpoint_every == 0:
             states = gather_rng_states() if multi else None
-            if r == 0: save_checkpoint(ck_dir, done, model, opt, {"config": asdict(cfg), "world_size": W}, rng_states=states)
+            gpu_states = gather_rng_states(device) if device.type == "cuda" else None     # the GPU draws the H-SAE's routing noise there
+            if r == 0: save_checkpoint(ck_dir, done, model, opt, {"config": asdict(cfg), "world_size": W}, rng_states=states, cuda_rng_states=gpu_states)
             barrier()                                             # rank 0 writes; every rank resumes from it
         if stop_after is not None and done - start >= stop_after: break
     bar.close(); log.close(); model.eval()
