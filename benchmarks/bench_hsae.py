@@ -4,6 +4,7 @@ latents and the same L0 (k = 2 x topk_parent: one parent and one child per selec
 
   projected  all experts' s-dim projections in one [B, N*s] matmul, child codes for the selected experts only
   grouped    (token, expert) pairs sorted by expert, one small matmul per non-empty expert, no padding
+  bucketed   the same pairs, experts bucketed by power-of-two load: one batched matmul per bucket (little padding)
   dense      every expert's children computed, unselected ones masked (the reference, tests only)
   auto       what `HSAE.child_path` picks for this size (the path training uses)
 
@@ -52,7 +53,7 @@ def main():
     torch.manual_seed(0)
     print(f"device {args.device}, {torch.get_num_threads()} threads, batch {args.batch}, {args.steps} timed steps each; "
           "seconds per train step\n")
-    cols = ["projected", "grouped", "dense"]
+    cols = ["projected", "grouped", "bucketed", "dense"]
     print(f"{'size':<28} {'d_sae':>6} " + " ".join(f"{c:>9}" for c in cols) + f" {'flat':>8} {'auto':>10} {'auto/flat':>10}")
     for name, (d, N, K, s, a) in SIZES.items():
         cfg = HSAEConfig(n_parents=N, topk_parent=K, subspace_dim=s, atoms_per_subspace=a, load_balance_lambda=1.0)

@@ -28,7 +28,7 @@ __all__ = ['CHILD_PATHS', 'GROUPED_ROW_COST', 'GROUPED_EXPERT_COST', 'HSAE', 'te
 # %% ../nbs/09_hsae.ipynb #c0e5b7dc
 def _unit_rows(W:Tensor) -> Tensor: return W / W.norm(dim=-1, keepdim=True).clamp_min(1e-12)
 
-CHILD_PATHS = ("projected", "grouped", "dense")
+CHILD_PATHS = ("projected", "grouped", "bucketed", "dense")
 # The grouped path's costs in multiply-add equivalents, fitted to benchmarks/bench_hsae.py on a 2-core CPU: moving each
 # (token, expert) row (gather, index_add, their gradients) ≈ 128·d, and a fixed cost per expert (Python loop, small matmuls).
 # (2 threads: moe_top1 took 61 s grouped in the quick run; bench_hsae.py: 0.041 s/step grouped vs 0.033 projected; the loop does not scale with threads)
@@ -145,6 +145,37 @@ class HSAE(HookedRootModule):
         out = xc.new_zeros(B, self.d_in).index_add(0, tok_s, torch.cat(recs) * g[:, None])
         inv = torch.empty_like(order); inv[order] = torch.arange(B * K, device=xc.device)
         return out, torch.cat(vals)[inv].view(B, K), torch.cat(js)[inv].view(B, K)
+
+    def _children_bucketed(self, xc:Tensor, idx:Tensor, gate:Tensor):
+        "The grouped path with one batched matmul per bucket of experts whose loads share a power-of-two capacity (few Python steps, little padding)."
+        B, K = idx.shape
+        N = self.n_parents
+        exp = idx.reshape(-1)
+        order = torch.argsort(exp, stable=True)
+        tok_s = torch.div(order, K, rounding_mode="floor")                    # token of each sorted (token, slot) pair
+        counts = torch.bincount(exp, minlength=N)
+        starts = torch.cumsum(counts, 0) - counts
+        cap = torch.where(counts > 0, 2 ** torch.ceil(torch.log2(counts.clamp_min(1).double())).long(), 0)
+        Xs = torch.cat([xc[tok_s], xc.new_zeros(1, self.d_in)])                # + one zero row for the padding
+        vals, js = xc.new_zeros(B * K), torch.zeros(B * K, dtype=torch.long, device=xc.device)
+        out = xc.new_zeros(B, self.d_in)
+        g = gate.gather(1, idx).reshape(-1)[order]
+        tok_pad = torch.cat([tok_s, tok_s.new_zeros(1)])
+        for c in torch.unique(cap[cap > 0]).tolist():
+            E = torch.nonzero(cap == c).squeeze(1)                             # experts of this bucket [n_e]
+            r = torch.arange(c, device=xc.device)[None]
+            valid = r < counts[E][:, None]                                      # [n_e, c]
+            pos = torch.where(valid, starts[E][:, None] + r, B * K)             # rows in the sorted pairs (B*K: the zero row)
+            X = Xs[pos]                                                         # [n_e, c, d]
+            pre = torch.bmm(torch.bmm(X, self.W_down[E].transpose(1, 2)), self.W_enc_child[E]) + self.b_enc_child[E][:, None]   # [n_e, c, a]
+            v, jj = pre.max(-1); v = torch.relu(v) * valid                      # [n_e, c]
+            atoms = torch.gather(self.dec_child()[E], 1, jj[..., None].expand(-1, -1, self.cfg.subspace_dim))   # [n_e, c, s]
+            rec = torch.bmm(v[..., None] * atoms, self.up()[E].transpose(1, 2))                                   # [n_e, c, d]
+            flat_pos = pos[valid]
+            out = out.index_add(0, tok_pad[flat_pos], rec[valid] * g[flat_pos][:, None])
+            vals = vals.index_put((flat_pos,), v[valid]); js = js.index_put((flat_pos,), jj[valid])
+        inv = torch.empty_like(order); inv[order] = torch.arange(B * K, device=xc.device)
+        return out, vals[inv].view(B, K), js[inv].view(B, K)
 
     def child_path(self, batch:int) -> str:
         "The faster exact path for this size: 'projected' costs ∝ N·s per token, 'grouped' ∝ K·s plus a fixed cost per expert (measured in benchmarks/bench_hsae.py)."
