@@ -25,7 +25,7 @@ from .corpus import token_batches
 from .activations import token_activations, forward_to_hook, context_items, labelled_contexts
 from .concepts import ConceptHierarchy
 from .sae import SAE, SAEConfig, init_b_dec_
-from .training import TrainConfig, train
+from .training import TrainSchedule, train
 from .metrics import encode_all, explained_variance, l0, spliced_loss, mean_ci
 from .viz import write_html_page, RawHTML
 
@@ -145,7 +145,7 @@ def train_compared_sae(
     steps = steps or rcfg.steps
     t0 = time.perf_counter()
     sae, info = start_compared_sae(x, hook, init, rcfg, seed, scale, model_name, labels, x_probe)
-    train(sae, x * scale, TrainConfig(steps=steps, batch_size=rcfg.batch_size, lr=rcfg.lr, lr_warmup_steps=max(1, min(100, steps // 10)),
+    train(sae, x * scale, TrainSchedule(steps=steps, batch_size=rcfg.batch_size, lr=rcfg.lr, lr_warmup_steps=max(1, min(100, steps // 10)),
                                       reg_warmup_steps=1, log_every=max(1, steps // 4), seed=seed, out=None if out is None else str(out)),
           progress=progress)
     info["seconds"] = round(time.perf_counter() - t0, 1)                   # init + training

@@ -132,7 +132,8 @@ def _patterns(self, Xc:Tensor, sd:Tensor, P:Tensor, cols:Tensor) -> Tensor:
     if self.complete:
         if self.corr_z > 0:                                                   # drop dimensions whose correlation is noise
             corr = U / (sd[None] * P.double().pow(2).mean(0).sqrt()[:, None]).clamp_min(1e-300)
-            U = torch.where(corr.abs() * math.sqrt(n) >= self.corr_z, U, torch.zeros_like(U))
+            Ut = torch.where(corr.abs() * math.sqrt(n) >= self.corr_z, U, torch.zeros_like(U))
+            U = torch.where((Ut != 0).any(1, keepdim=True), Ut, U)           # too few rows for any to pass: keep them all
     else:
         U = torch.zeros_like(U).scatter_(1, cols, U.gather(1, cols))
     U = U / U.norm(dim=1, keepdim=True).clamp_min(1e-300)
