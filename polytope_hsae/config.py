@@ -247,6 +247,14 @@ class EvalConfig:
     absorption_cos: float = 0.5             # absorption: another latent fires whose decoder has causal |cos| ≥ this with the parent direction
     probe_max_iter: int = 200               # logistic-regression probe per parent concept (the AUC ceiling; 0: no probe)
     probe_c: float = 1e-3                   # its inverse L2 strength (1e-3: 3× faster than 1 and a higher AUC on the embedded model)
+    saebench: bool = True                   # SAEBench's offline evals in Phase 4 (core on corpus tokens, meta_structure; 11a_saebench)
+    saebench_tokens: int = 4_096            # held-out tokens for SAEBench core (the first of Phase 4's eval tokens)
+    saebench_seeds: int = 1                 # seeds per model group given to SAEBench (the first ones; 0: all)
+    saebench_meta_steps: int = 100          # meta_structure training steps (sae-bench: 1500, ≈ 3 min per SAE on one CPU thread)
+    saebench_meta_batch: int = 256          # decoder rows per meta_structure step (sae-bench: 1024)
+    saebench_absorption_words: int = 0      # absorption on this many first-letter words (0: off; needs the saebench extra; minutes)
+    dashboards: int = 4                     # latent dashboards: this many parent concepts per model group, each with its best child (0: none)
+    pretrained: str = ""                    # a SAELens pretrained SAE "release/sae_id" to compare with at the same hook (needs the hub)
     def __post_init__(self):
         bad = [b for b in self.baselines if b not in ("topk", "matryoshka")]
         _check(not bad, "eval.baselines", f"unknown baseline(s) {bad}; allowed: ['topk', 'matryoshka']")
@@ -260,6 +268,12 @@ class EvalConfig:
         for k in ("purity_gain_pp", "leakage_reduction", "steering_leakage_reduction", "ev_tolerance"):
             _check(math.isfinite(getattr(self, k)), f"eval.{k}", f"must be a finite number, got {getattr(self, k)}")
         _check(0 < self.absorption_cos < 1, "eval.absorption_cos", f"must be in (0, 1), got {self.absorption_cos}")
+        for k in ("saebench_tokens", "saebench_meta_steps", "saebench_meta_batch"):
+            _check(getattr(self, k) > 0, f"eval.{k}", f"must be > 0, got {getattr(self, k)}")
+        for k in ("saebench_seeds", "saebench_absorption_words", "dashboards"):
+            _check(getattr(self, k) >= 0, f"eval.{k}", f"must be >= 0, got {getattr(self, k)}")
+        _check(not self.pretrained or all(self.pretrained.partition("/")[::2]), "eval.pretrained",
+               f"must be 'release/sae_id' as in SAELens's pretrained list (e.g. 'gemma-scope-2-270m-pt-res-all/layer_17_width_16k_l0_small'), got {self.pretrained!r}")
 
 # %% ../nbs/00_config.ipynb #3e5d001e
 @dataclass
