@@ -26,8 +26,8 @@ __all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'NEXT_TOKEN_
            'corpus_items', 'token_owners', 'LabelledContexts', 'labelled_contexts', 'context_items', 'Normalizer',
            'ActivationStore', 'next_token_pairs', 'NextTokenContexts', 'split_tokens', 'next_token_contexts',
            'save_next_token_contexts', 'load_contexts', 'membership_counts', 'context_summary', 'to_saelens_cache',
-           'from_saelens_cache', 'capture_corpus', 'capture_next_token_contexts', 'batch_stream', 'capture_contexts',
-           'run_activations']
+           'from_saelens_cache', 'corpus_settings', 'capture_corpus', 'capture_next_token_contexts', 'batch_stream',
+           'capture_contexts', 'run_activations']
 
 # %% ../nbs/07_activations.ipynb #a8211c52
 def stop_layer(model, hook:str) -> int|None:
@@ -634,14 +634,20 @@ def from_saelens_cache(
     return ActivationStore(out)
 
 # %% ../nbs/07_activations.ipynb #176bc81f
+def corpus_settings(cfg) -> dict:
+    "What determines a corpus capture's rows (recorded in the store's meta.json: a store made otherwise is not resumed)."
+    a = cfg.activations
+    settings = {"seed": cfg.seed, "seq_len": a.seq_len, "batch_size": a.batch_size, "n_tokens": a.n_tokens, "skip_bos": True}
+    if a.holdout_docs or a.corpus_epochs > 1: settings |= {"holdout_docs": a.holdout_docs, "corpus_epochs": a.corpus_epochs}   # (absent: older stores still resume)
+    return settings
+
 def capture_corpus(
     model, cfg, out:str|Path, progress:bool=True,
 ) -> dict:
     "Corpus activations for `cfg.activations` at `cfg.model.hook` into `<out>/activations/` (resumable)."
     a = cfg.activations
     batches = activation_batches(model.tokenizer, a, seed=cfg.seed, part="train")
-    settings = {"seed": cfg.seed, "seq_len": a.seq_len, "batch_size": a.batch_size, "n_tokens": a.n_tokens, "skip_bos": True}
-    if a.holdout_docs or a.corpus_epochs > 1: settings |= {"holdout_docs": a.holdout_docs, "corpus_epochs": a.corpus_epochs}   # (absent: older stores still resume)
+    settings = corpus_settings(cfg)
     expected = -(-a.n_tokens // (a.batch_size * a.seq_len)) * a.batch_size * (a.seq_len - 1)
     capture(model, corpus_items(batches), Path(out)/"activations", hook=cfg.model.hook, shard_tokens=a.shard_tokens,
                    compute_dtype=a.compute_dtype, store_dtype=a.store_dtype, source=a.source, settings=settings, total=expected, progress=progress,

@@ -96,7 +96,7 @@ def matryoshka_sae(
 def trainer_config(
     steps:int, batch_size:int, lr:float,
     device:str="cpu",
-    autocast:bool=False,        # SAELens's bf16 autocast of the training forward pass (ours: `TrainConfig.autocast`)
+    autocast:bool=False,        # SAELens's bf16 autocast of the training forward pass (ours: `TrainSchedule.autocast`)
 ) -> SAETrainerConfig:
     "SAELens trainer settings: Adam, linear warm-up over min(100, steps//10) steps, cosine to lr/10, no W&B, no checkpoints."
     if steps < 0 or batch_size <= 0: raise ValueError(f"need steps >= 0 and batch_size > 0, got steps={steps}, batch_size={batch_size}")

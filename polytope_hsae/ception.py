@@ -22,7 +22,7 @@ from .concepts import wordnet
 from .lm import hub_reachable, load_model
 from .rkcnn import activation_scale, paired_difference
 from .sae import SAE, SAEConfig
-from .training import TrainConfig, train
+from .training import TrainSchedule, train
 from .metrics import explained_variance, l0, mean_ci_present
 from .config import ConfigError, write_json
 from .corpus import token_batches
@@ -254,7 +254,7 @@ def train_cycle_sae(h:Float[Tensor, "n d"], cfg, hook:str, seed:int=0, model_nam
     scale = activation_scale(h)
     sae = SAE(SAEConfig(d, c.sae_expansion * d, kind=c.sae_kind, k=min(c.sae_k, c.sae_expansion * d), hook_name=hook,
                         model_name=model_name, seed=seed, dead_tokens=len(h)))
-    train(sae, h * scale, TrainConfig(steps=c.sae_steps, batch_size=min(256, len(h)), lr=1e-3, lr_warmup_steps=max(1, c.sae_steps // 10),
+    train(sae, h * scale, TrainSchedule(steps=c.sae_steps, batch_size=min(256, len(h)), lr=1e-3, lr_warmup_steps=max(1, c.sae_steps // 10),
                                       reg_warmup_steps=max(1, c.sae_steps // 10), log_every=max(1, c.sae_steps // 4), seed=seed), progress=progress)
     return sae.eval(), scale
 

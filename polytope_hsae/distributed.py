@@ -20,15 +20,15 @@ from torch.nn.parallel import DistributedDataParallel
 
 from .config import ConfigError, write_json
 from .activations import (ActivationError, ActivationStore, CaptureItem, RESUME_KEYS, capture, capture_corpus,
-                          corpus_items)
+                          corpus_items, corpus_settings)
+from .corpus import activation_batches
 from .lm import resolve_hook
 
 # %% auto #0
 __all__ = ['TORCHRUN_VARS', 'RANK_DIR', 'DistributedError', 'DistInfo', 'dist_env', 'is_distributed', 'rank', 'world_size',
            'barrier', 'init_distributed', 'teardown', 'rank_device', 'rank_slice', 'LossModule', 'wrap_ddp',
            'sync_dead_counters_', 'broadcast_state_', 'broadcast_object', 'all_mean', 'rank_seed', 'gather_rng_states',
-           'owned_rows', 'rank_items', 'corpus_settings', 'capture_corpus_rank', 'merge_rank_captures',
-           'capture_corpus_distributed']
+           'owned_rows', 'rank_items', 'capture_corpus_rank', 'merge_rank_captures', 'capture_corpus_distributed']
 
 # %% ../nbs/10a_distributed.ipynb #ce3f809e
 TORCHRUN_VARS = ("RANK", "WORLD_SIZE", "LOCAL_RANK", "MASTER_ADDR", "MASTER_PORT")
@@ -180,16 +180,10 @@ def rank_items(items:Iterable[CaptureItem], shard_tokens:int, rank:int, world:in
         yield CaptureItem(it.tokens[need], torch.searchsorted(need, rows), it.cols[keep], {k: v[keep] for k, v in it.labels.items()})
 
 # %% ../nbs/10a_distributed.ipynb #75af7d41
-def corpus_settings(cfg) -> dict:
-    "What determines a corpus capture's rows (as `activations.capture_corpus` records it)."
-    a = cfg.activations
-    return {"seed": cfg.seed, "seq_len": a.seq_len, "batch_size": a.batch_size, "n_tokens": a.n_tokens, "skip_bos": True}
-
 def capture_corpus_rank(model, cfg, out:str|Path, rank:int, world:int, progress:bool=True) -> dict:
     "Rank `rank`'s shards of the corpus capture into `<out>/activations/rank_XX/` (resumable like `capture`)."
-    from polytope_hsae.corpus import token_batches
     a = cfg.activations
-    batches = token_batches(model.tokenizer, a.source, a.seq_len, a.batch_size, seed=cfg.seed, n_tokens=a.n_tokens)
+    batches = activation_batches(model.tokenizer, a, seed=cfg.seed, part="train")
     return capture(model, rank_items(corpus_items(batches), a.shard_tokens, rank, world),
                    Path(out)/"activations"/RANK_DIR.format(rank=rank), hook=cfg.model.hook, shard_tokens=a.shard_tokens,
                    compute_dtype=a.compute_dtype, store_dtype=a.store_dtype, source=a.source,

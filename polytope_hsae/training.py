@@ -9,31 +9,35 @@ from __future__ import annotations
 import dataclasses, json, math, os, shutil, time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 import torch
 from torch import Tensor, nn
 from jaxtyping import Float
 
-from .config import ABLATION_NAMES
-from .activations import batch_stream
+from .config import ABLATION_NAMES, HSAEConfig, load_config
+from .activations import batch_stream, ActivationStore, token_activations
+from .corpus import token_batches
 from .rkcnn_init import apply_init
 from .geometry import InputSpace, check_space
 from .sae import SAE, SAEConfig, init_b_dec_, geometric_median, check_finite
-from .hsae import HSAE, init_from_teacher
+from .hsae import HSAE, init_from_teacher, teacher_parents
 from .distributed import (DistributedError, is_distributed, rank, world_size, barrier, rank_slice, wrap_ddp,
                                        sync_dead_counters_, broadcast_state_, broadcast_object, all_mean, rank_seed, gather_rng_states)
+from .validation import load_teacher
+from .baselines import train_matryoshka, load_baseline
 
 # %% auto #0
-__all__ = ['REGULARISERS', 'DECODER_PARAMS', 'BASELINES', 'ABLATIONS', 'TrainConfig', 'TrainingError', 'lr_factor',
+__all__ = ['REGULARISERS', 'DECODER_PARAMS', 'BASELINES', 'ABLATIONS', 'TrainSchedule', 'TrainingError', 'lr_factor',
            'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'train', 'synthetic_hierarchy', 'recovered',
            'SpaceData', 'run_space', 'train_hsae_variant', 'train_hsae_phase', 'run_phase2', 'run_phase3', 'InResidual',
-           'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines', 'load_trained', 'ablation_setup',
-           'run_ablations']
+           'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines', 'load_trained', 'train_layer_saes',
+           'AblationSetup', 'ablation', 'euclidean_teacher', 'moe_top1', 'topk2', 'no_teacher_init', 'no_causal_ortho',
+           'rkcnn_parents', 'jax_compat', 'ablation_setup', 'run_ablations']
 
 # %% ../nbs/10_training.ipynb #f99f3804
 @dataclass
-class TrainConfig:
+class TrainSchedule:
     "One training run: schedule, regularisation warm-up, clipping, logging and checkpoints."
     steps: int = 1000
     batch_size: int = 1024
@@ -52,7 +56,7 @@ class TrainConfig:
     wandb: bool = False                 # W&B runs offline unless WANDB_MODE says otherwise
     autocast: bool = False              # bf16 autocast of the loss (forward and backward matmuls); parameters and Adam stay float32
     def __post_init__(self):
-        if self.steps <= 0 or self.batch_size <= 0: raise ValueError(f"TrainConfig needs steps, batch_size > 0, got {self.steps}, {self.batch_size}")
+        if self.steps <= 0 or self.batch_size <= 0: raise ValueError(f"TrainSchedule needs steps, batch_size > 0, got {self.steps}, {self.batch_size}")
         if self.checkpoint_every and not self.out: raise ValueError("checkpoint_every needs out= (a folder for the checkpoints)")
 
 class TrainingError(RuntimeError):
@@ -61,7 +65,7 @@ class TrainingError(RuntimeError):
 REGULARISERS = ("l1", "l1_parent", "l1_child", "biorth", "causal_ortho", "load_balance")
 DECODER_PARAMS = ("W_dec", "W_dec_parent", "W_dec_child", "W_up", "b_dec")
 
-def lr_factor(step:int, cfg:TrainConfig) -> float:
+def lr_factor(step:int, cfg:TrainSchedule) -> float:
     "Linear warm-up to 1, then cosine to `lr_final_frac`."
     if step < cfg.lr_warmup_steps: return (step + 1) / cfg.lr_warmup_steps
     t = (step - cfg.lr_warmup_steps) / max(cfg.steps - cfg.lr_warmup_steps, 1)
@@ -135,7 +139,7 @@ def _json_row(line:str) -> dict|None:
 
 class _Loggers:
     "JSONL always; TensorBoard and W&B when asked."
-    def __init__(self, cfg:TrainConfig, resume_step:int, active:bool=True):   # active=False: a rank other than 0 writes nothing
+    def __init__(self, cfg:TrainSchedule, resume_step:int, active:bool=True):   # active=False: a rank other than 0 writes nothing
         self.path = Path(cfg.out)/"log.jsonl" if cfg.out and active else None
         if self.path: self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path and self.path.exists():                     # keep the lines up to the resumed checkpoint
@@ -165,14 +169,14 @@ class _Loggers:
 def train(
     model:nn.Module,                 # SAE or HSAE
     data,                            # Tensor [n, d], ActivationStore, or iterable of batches
-    cfg:TrainConfig|None=None,
+    cfg:TrainSchedule|None=None,
     resume:bool=False,               # continue from the latest checkpoint in cfg.out/checkpoints
     progress:bool=True,
     stop_after:int|None=None,        # stop (as if killed) after this many steps: for tests of resuming
 ) -> list[dict]:
     "Train `model` in place; returns the logged history (also in cfg.out/log.jsonl). Under torchrun: data-parallel with DDP."
     from tqdm.auto import tqdm
-    cfg = cfg or TrainConfig()
+    cfg = cfg or TrainSchedule()
     multi = is_distributed()
     r, W = rank(), world_size()
     if cfg.batch_size % W:
@@ -266,9 +270,9 @@ def recovered(true_dirs:Float[Tensor, "m d"], learned:Float[Tensor, "k d"], thre
     return float((best >= threshold).float().mean()), best
 
 # %% ../nbs/10_training.ipynb #aaedd610
-def _train_config(cfg, steps:int, out:Path, seed:int, freeze:int=0) -> TrainConfig:
+def _train_config(cfg, steps:int, out:Path, seed:int, freeze:int=0) -> TrainSchedule:
     t = cfg.training
-    return TrainConfig(steps=steps, batch_size=t.batch_size, lr=t.lr, lr_warmup_steps=max(1, min(100, steps // 10)),
+    return TrainSchedule(steps=steps, batch_size=t.batch_size, lr=t.lr, lr_warmup_steps=max(1, min(100, steps // 10)),
                        reg_warmup_steps=max(1, min(200, steps // 5)), log_every=t.log_every,
                        checkpoint_every=t.checkpoint_every, out=str(out), seed=seed, freeze_decoder_steps=freeze,
                        resample_every=t.resample_every, autocast=t.autocast)
@@ -297,7 +301,6 @@ class SpaceData:
 def run_space(ctx, tensors:dict|None=None) -> InputSpace:
     "The run's input space (`hsae.space`): residual, or causal around the corpus mean (cached in `<out>/activations/mean.safetensors`)."
     from safetensors.torch import load_file, save_file
-    from polytope_hsae.activations import ActivationStore
     cfg, out = ctx.cfg, Path(ctx.out)
     if cfg.hsae.space == "residual": return InputSpace()
     store = ActivationStore(out/"activations")
@@ -313,14 +316,12 @@ def run_space(ctx, tensors:dict|None=None) -> InputSpace:
         mean = tot / n
         save_file({"mean": mean}, str(path))
     if tensors is None:
-        from polytope_hsae.validation import load_teacher
         tensors, _ = load_teacher(out)
     return InputSpace.causal(mean, tensors)
 
 def _rkcnn_probe_data(ctx, data:SpaceData) -> tuple:
     "What the RkCNN probe of an H-SAE is fitted on (in the model's space): corpus activations, or (knn) the labelled train contexts and their concepts."
     if ctx.cfg.rkcnn.score_method == "knn":                # read the store directly: training does not import metrics
-        from polytope_hsae.activations import ActivationStore
         d = ActivationStore(ctx.out/"contexts"/"train").load(["activations", "norms", "concept"])
         x = data.store.normalizer(d["activations"].float(), d["norms"].float())
         return data.space.to_model(x), d["concept"].long()
@@ -341,7 +342,6 @@ def train_hsae_variant(
     seeds:list[int]|None=None,         # default: training.seeds
 ) -> dict:
     "One H-SAE per seed on the run's corpus activations, in the run's input space; resumes from checkpoints (restarts when ctx.fresh)."
-    from polytope_hsae.activations import ActivationStore
     cfg = ctx.cfg
     if hcfg.causal_ortho_lambda and cov is None: raise ValueError("causal_ortho_lambda > 0 needs cov= (the teacher's 'cov')")
     space = run_space(ctx, teacher)
@@ -374,7 +374,6 @@ def train_hsae_variant(
 
 def train_hsae_phase(ctx, teacher:bool, progress:bool=True) -> dict:
     "Train one H-SAE per seed on the run's corpus activations: baseline (Phase 2) or teacher-initialised (Phase 3)."
-    from polytope_hsae.validation import load_teacher
     cfg, phase = ctx.cfg, "phase3" if teacher else "phase2"
     hcfg = dataclasses.replace(cfg.hsae, init="teacher" if teacher else "random",
                                causal_ortho_lambda=cfg.hsae.causal_ortho_lambda if teacher else 0.0)
@@ -438,7 +437,6 @@ def train_baseline(ctx, kind:str, seed:int, data:SpaceData, out:Path, progress:b
         _start_b_dec(sae, data, cfg.training.b_dec_init)
         train(sae.to(cfg.model.device), data, _train_config(cfg, cfg.training.steps, out, seed), resume=True, progress=progress)
         return sae
-    from polytope_hsae.baselines import train_matryoshka
     b_dec = data.sample().double().mean(0) if cfg.training.b_dec_init == "mean" else None
     if cfg.training.b_dec_init == "geometric_median": b_dec = geometric_median(data.sample())
     t = cfg.training
@@ -450,7 +448,6 @@ def train_baseline(ctx, kind:str, seed:int, data:SpaceData, out:Path, progress:b
 
 def run_baselines(ctx, progress:bool=True) -> dict:
     "The flat baselines of `eval.baselines`, one per seed, into `<out>/baselines/<kind>/seed_<s>/`."
-    from polytope_hsae.activations import ActivationStore
     cfg = ctx.cfg
     space = run_space(ctx)
     data = SpaceData(ActivationStore(ctx.out/"activations"), space)
@@ -476,45 +473,93 @@ def _load_model_files(path:str|Path):
     if d is None: raise FileNotFoundError(f"{path} has no cfg.json: not a saved model (train it first)")
     if d.get("architecture") == "hsae": return HSAE.from_pretrained(path)
     if d.get("architecture") in ("standard", "topk"): return SAE.from_pretrained(path)   # ours (or a SAELens one of those kinds)
-    from polytope_hsae.baselines import load_baseline
     return load_baseline(path)
 
 
-# %% ../nbs/10_training.ipynb #1919b9ee
-ABLATIONS = ABLATION_NAMES               # defined in config, so `load_config` refuses a typo before any phase runs
+# %% ../nbs/10_training.ipynb #91a8fad4
+def train_layer_saes(
+    model, hooks:list[str],
+    n_tokens:int=20_000, seq_len:int=64, d_sae:int=1024, k:int=32, steps:int=300,
+    seed:int=0, source:str="sotu+wordnet", progress:bool=False,
+) -> dict:
+    "A small TopK SAE per hook, trained on the offline corpus (for downstream effects without a hub)."
+    acts = token_activations(model, token_batches(model.tokenizer, source, seq_len, 16, seed=seed, n_tokens=n_tokens), hooks)
+    saes = {}
+    for h in hooks:
+        sae = SAE(SAEConfig(acts[h].shape[1], d_sae, kind="topk", k=k, hook_name=h, model_name=model.cfg.model_name, seed=seed,
+                            dead_tokens=n_tokens))
+        train(sae, acts[h], TrainSchedule(steps=steps, batch_size=256, lr=1e-3, lr_warmup_steps=20, reg_warmup_steps=1,
+                                        log_every=steps, seed=seed), progress=progress)
+        saes[h] = sae.eval()
+    return saes
 
-def ablation_setup(cfg, name:str, tensors:dict, hier) -> dict:
-    "HSAEConfig, teacher tensors, two-stage flag and Cov of one ablation (see the table above)."
-    import dataclasses
-    if name not in ABLATIONS: raise ValueError(f"unknown ablation {name!r}; ablations: {list(ABLATIONS)}")
-    h, two = cfg.hsae, cfg.training.two_stage
-    teach = dataclasses.replace(h, init="teacher")
-    if name == "euclidean_teacher":
-        euclid = {**tensors, "concept_vectors_lambda": tensors["concept_vectors_euclidean"]}
-        eye = torch.eye(tensors["cov"].shape[0], dtype=tensors["cov"].dtype)
-        return {"hcfg": teach, "teacher": euclid, "two_stage": two, "cov": eye}
-    if name == "moe_top1":
-        return {"hcfg": dataclasses.replace(teach, topk_parent=1), "teacher": tensors, "two_stage": two, "cov": tensors["cov"]}
-    if name == "topk2":
-        return {"hcfg": dataclasses.replace(teach, topk_parent=2), "teacher": tensors, "two_stage": two, "cov": tensors["cov"]}
-    if name == "no_teacher_init":
-        return {"hcfg": dataclasses.replace(h, init="random"), "teacher": None, "two_stage": two, "cov": tensors["cov"]}
-    if name == "no_causal_ortho":
-        return {"hcfg": dataclasses.replace(teach, causal_ortho_lambda=0.0), "teacher": tensors, "two_stage": two, "cov": None}
-    if name == "rkcnn_parents":
-        from polytope_hsae.hsae import teacher_parents
-        n_t = len(teacher_parents(hier, h.n_parents)) if hier is not None else h.n_parents
-        return {"hcfg": dataclasses.replace(h, init="rkcnn", init_fraction=max(n_t, 1) / h.n_parents), "teacher": None,
-                "two_stage": two, "cov": tensors["cov"]}
-    from polytope_hsae.config import load_config
-    jax = load_config("jax-compat").hsae
-    hcfg = dataclasses.replace(jax, n_parents=h.n_parents, topk_parent=h.topk_parent, atoms_per_subspace=h.atoms_per_subspace,
+# %% ../nbs/10_training.ipynb #1919b9ee
+@dataclass
+class AblationSetup:
+    "What one ablation trains: its H-SAE config, the teacher tensors that seed it (None: random init), the schedule, and Cov for the causal-orthogonality loss."
+    hcfg: HSAEConfig
+    teacher: dict|None
+    two_stage: bool
+    cov: Tensor|None                       # None: no causal-orthogonality loss
+
+ABLATIONS: dict[str, Callable] = {}        # name → fn(cfg, tensors, hier) -> AblationSetup; names checked by config.ABLATION_NAMES
+
+def ablation(name:str):
+    "Register a function `(cfg, tensors, hier) -> AblationSetup` as the ablation `name` (one of `config.ABLATION_NAMES`)."
+    if name not in ABLATION_NAMES: raise ValueError(f"ablation {name!r} is not in config.ABLATION_NAMES {list(ABLATION_NAMES)}; add it there first")
+    def register(fn): ABLATIONS[name] = fn; return fn
+    return register
+
+def _teacher_init(cfg) -> HSAEConfig: return dataclasses.replace(cfg.hsae, init="teacher")
+
+@ablation("euclidean_teacher")
+def euclidean_teacher(cfg, tensors:dict, hier) -> AblationSetup:
+    "Parents seeded from the Euclidean (γ-space) LDA vectors used as residual directions; orthogonality under the identity."
+    eye = torch.eye(tensors["cov"].shape[0], dtype=tensors["cov"].dtype)
+    return AblationSetup(_teacher_init(cfg), {**tensors, "concept_vectors_lambda": tensors["concept_vectors_euclidean"]}, cfg.training.two_stage, eye)
+
+@ablation("moe_top1")
+def moe_top1(cfg, tensors:dict, hier) -> AblationSetup:
+    "One parent per token: the mixture-of-experts limit."
+    return AblationSetup(dataclasses.replace(_teacher_init(cfg), topk_parent=1), tensors, cfg.training.two_stage, tensors["cov"])
+
+@ablation("topk2")
+def topk2(cfg, tensors:dict, hier) -> AblationSetup:
+    "Two parents per token."
+    return AblationSetup(dataclasses.replace(_teacher_init(cfg), topk_parent=2), tensors, cfg.training.two_stage, tensors["cov"])
+
+@ablation("no_teacher_init")
+def no_teacher_init(cfg, tensors:dict, hier) -> AblationSetup:
+    "Phase 3's schedule and causal-orthogonality loss from a random start."
+    return AblationSetup(dataclasses.replace(cfg.hsae, init="random"), None, cfg.training.two_stage, tensors["cov"])
+
+@ablation("no_causal_ortho")
+def no_causal_ortho(cfg, tensors:dict, hier) -> AblationSetup:
+    "Teacher initialisation without the causal-orthogonality loss."
+    return AblationSetup(dataclasses.replace(_teacher_init(cfg), causal_ortho_lambda=0.0), tensors, cfg.training.two_stage, None)
+
+@ablation("rkcnn_parents")
+def rkcnn_parents(cfg, tensors:dict, hier) -> AblationSetup:
+    "As many parents as the teacher seeds, seeded with RkCNN-mined directions instead."
+    h = cfg.hsae
+    n_t = len(teacher_parents(hier, h.n_parents)) if hier is not None else h.n_parents
+    return AblationSetup(dataclasses.replace(h, init="rkcnn", init_fraction=max(n_t, 1) / h.n_parents), None, cfg.training.two_stage, tensors["cov"])
+
+@ablation("jax_compat")
+def jax_compat(cfg, tensors:dict, hier) -> AblationSetup:
+    "A second H-SAE baseline: the jax-compat preset's choices at the run's parents, top-K and atoms (one stage, random init)."
+    h = cfg.hsae
+    hcfg = dataclasses.replace(load_config("jax-compat").hsae, n_parents=h.n_parents, topk_parent=h.topk_parent, atoms_per_subspace=h.atoms_per_subspace,
                                load_balance_lambda=h.load_balance_lambda, space=h.space, init="random")
-    return {"hcfg": hcfg, "teacher": None, "two_stage": False, "cov": None}
+    return AblationSetup(hcfg, None, False, None)
+
+def ablation_setup(cfg, name:str, tensors:dict, hier) -> AblationSetup:
+    "The setup of ablation `name` (see the table above)."
+    if name not in ABLATIONS: raise ValueError(f"unknown ablation {name!r}; ablations: {list(ABLATIONS)}")
+    return ABLATIONS[name](cfg, tensors, hier)
 
 def run_ablations(ctx, names:list[str]|None=None, progress:bool=True) -> dict:
     "Train every ablation of `eval.ablations` (+ jax_compat) per seed (`eval.ablation_seeds`, default all) into `<out>/ablations/<name>/`."
-    from polytope_hsae.validation import load_teacher
     names = list(dict.fromkeys(list(names if names is not None else ctx.cfg.eval.ablations) + ["jax_compat"]))
     bad = [n for n in names if n not in ABLATIONS]
     if bad: raise ValueError(f"unknown ablation(s) {bad}; ablations: {list(ABLATIONS)}")
@@ -523,7 +568,7 @@ def run_ablations(ctx, names:list[str]|None=None, progress:bool=True) -> dict:
     for n in names:
         s = ablation_setup(ctx.cfg, n, tensors, hier)
         t0 = time.time()
-        out[n] = {**train_hsae_variant(ctx, ctx.out/"ablations"/n, s["hcfg"], s["teacher"], hier, s["two_stage"], s["cov"], progress,
+        out[n] = {**train_hsae_variant(ctx, ctx.out/"ablations"/n, s.hcfg, s.teacher, hier, s.two_stage, s.cov, progress,
                                        seeds=ctx.cfg.eval.ablation_seeds or None),
                   "seconds": round(time.time() - t0, 1)}
     return {"ablations": out}

@@ -11,7 +11,7 @@ from polytope_hsae.distributed import (DistributedError, init_distributed, teard
                                        is_distributed)
 from polytope_hsae.hsae import HSAE
 from polytope_hsae.sae import SAE, SAEConfig
-from polytope_hsae.training import TrainConfig, train, synthetic_hierarchy
+from polytope_hsae.training import TrainSchedule, train, synthetic_hierarchy
 
 D, STEPS, BATCH = 16, 12, 64
 MODELS = ("sae", "hsae_quiet", "hsae")
@@ -46,8 +46,8 @@ def build(name:str):
                 dead_tokens=3 * BATCH)
 
 
-def train_config(name:str, out:Path) -> TrainConfig:
-    return TrainConfig(steps=STEPS, batch_size=BATCH, lr=1e-2, lr_warmup_steps=2, reg_warmup_steps=4, log_every=4,
+def train_config(name:str, out:Path) -> TrainSchedule:
+    return TrainSchedule(steps=STEPS, batch_size=BATCH, lr=1e-2, lr_warmup_steps=2, reg_warmup_steps=4, log_every=4,
                        checkpoint_every=4, out=str(out/name), seed=0, freeze_decoder_steps=2,
                        resample_every=4 if name == "hsae_quiet" else 0)
 
@@ -84,7 +84,7 @@ def grad_check(out:Path):
         copy.deepcopy(wrap_ddp(plain))                                # (wrapped, but loss called on the module itself)
         total, _ = plain.loss(xl); total.backward()
         res[name]["bypassed_grad_max_abs_diff"] = max(float((p.grad - q.grad).abs().max()) for p, q in zip(plain.parameters(), ref.parameters()))
-    try: train(build("sae"), x, TrainConfig(steps=1, batch_size=BATCH - 1), progress=False)       # 63 rows do not split over 2
+    try: train(build("sae"), x, TrainSchedule(steps=1, batch_size=BATCH - 1), progress=False)       # 63 rows do not split over 2
     except DistributedError as e: res["odd_batch_error"] = str(e)
     if rank() == 0: (out/"grad.json").write_text(json.dumps(res))
 
