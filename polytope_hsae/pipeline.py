@@ -15,6 +15,8 @@ from typing import Callable
 import numpy as np
 
 from .config import ExperimentConfig, load_config, save_config, ConfigError, write_json, read_json, JSONFileError
+import shutil
+import importlib
 
 # %% auto #0
 __all__ = ['SANITY_PROMPTS', 'PHASES', 'NOT_IN_RUN_DIR', 'HOOK_PATTERN', 'ANSWER_TEXT', 'TARGET_TEXT', 'RunContext', 'Phase',
@@ -84,7 +86,6 @@ def run_phase1(ctx:RunContext) -> dict:
 
 def run_activations_phase(ctx:RunContext) -> dict:
     "Corpus and labelled-context activations (`polytope_hsae.activations.run_activations`); resumable, redone from scratch when forced."
-    import shutil
     from polytope_hsae.activations import run_activations
     if ctx.fresh:
         for sub in ("activations", "contexts", "contexts_word"): shutil.rmtree(ctx.out/sub, ignore_errors=True)
@@ -93,7 +94,6 @@ def run_activations_phase(ctx:RunContext) -> dict:
 def phase_fn(module:str, fn:str) -> Callable[[RunContext], dict]:
     "A phase function that imports `polytope_hsae.<module>.<fn>` only when the phase runs (keeps this module light)."
     def run_phase(ctx:RunContext) -> dict:
-        import importlib
         return getattr(importlib.import_module(f"polytope_hsae.{module}"), fn)(ctx)
     run_phase.__name__ = run_phase.__qualname__ = f"{module}.{fn}"
     run_phase.__doc__ = f"Runs `polytope_hsae.{module}.{fn}(ctx)`."
@@ -339,6 +339,7 @@ def collect_summary(out:str|Path) -> dict:
                         {"teacher_vectors": {k: v for k, v in (steering.get("teacher_vectors") or {}).items() if k not in ("parents", "child_deltas")}},
             "phase2": _read(out/"phase2"/"metrics.json"), "phase3": _read(out/"phase3"/"metrics.json"),
             "baselines": _read(out/"baselines"/"metrics.json"), "answer": answer_sentences({"targets": p4.get("targets", {})}, load_config(out/"config.yaml")) if (out/"config.yaml").exists() else [],
+            "saebench": p4.get("saebench"), "dashboards": p4.get("dashboards"),
             "activations": _read(out/"activations"/"summary.json"), "rkcnn": _rkcnn_summary(_read(out/"rkcnn"/"summary.json")), "eval": {k: p4.get(k) for k in ("eval_tokens", "ce_tokens", "eval_seconds")}}
 
 def _targets_html(s:dict, cfg) -> str:
@@ -404,6 +405,8 @@ def _steering_table(out:Path) -> str:
 def write_report(out:str|Path) -> Path:
     "Write `summary.json` and the offline `report.html` of a run from its JSON files."
     from polytope_hsae.viz import RawHTML, write_html_page, PolytopeData, angle_histograms, projection_pair
+    from polytope_hsae.saebench import saebench_html
+    from polytope_hsae.dashboards import dashboards_html
     from polytope_hsae.config import load_config
     out = Path(out)
     cfg = load_config(out/"config.yaml")
@@ -445,6 +448,12 @@ def write_report(out:str|Path) -> Path:
     if s["metrics"]:
         blocks += ["## Metrics (held-out tokens and contexts)", _metrics_figure(s["metrics"], names[:6]),
                    RawHTML(_metrics_table(s["metrics"], names + ["l0_parent", "l0_child", "effective_parents", "kl_spliced"]))]
+    if s.get("saebench"):
+        blocks += ["## SAEBench (the evals that run offline)", RawHTML(saebench_html(s["saebench"]))]
+    if s.get("dashboards"):
+        blocks += ["## Latent dashboards", "Top activating held-out contexts (token outlined), activation histogram and logit effects of the "
+                   "matched parent and child latents of each model group (first seed); the pages open offline.",
+                   RawHTML(dashboards_html(s["dashboards"]))]
     st = s["steering"]
     if st.get("teacher_vectors"):
         tv = st["teacher_vectors"]
