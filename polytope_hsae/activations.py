@@ -19,6 +19,10 @@ from jaxtyping import Float, Int
 from .config import write_json
 from .corpus import activation_batches
 from .lm import resolve_hook
+from .validation import ancestors
+from .concepts import TEMPLATES, fill_template, word_start_marker, ConceptHierarchy
+from collections import Counter
+from .hsae import teacher_parents
 
 # %% auto #0
 __all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'NEXT_TOKEN_KEYS', 'NEXT_TOKEN_LABELS', 'stop_layer',
@@ -232,7 +236,6 @@ def corpus_items(
 # %% ../nbs/07_activations.ipynb #cb77074e
 def token_owners(hierarchy) -> dict[int, tuple[int, bool]]:
     "token id → (row of the deepest concept holding it, whether it also sits in another branch)."
-    from polytope_hsae.validation import ancestors
     anc = ancestors(hierarchy)
     holders: dict[int, list[int]] = {}
     for i, c in enumerate(hierarchy.concepts):
@@ -266,7 +269,6 @@ def labelled_contexts(
     seed:int=0,
 ) -> LabelledContexts:
     "Template sentences around each concept's own words, labelled with concept, parent and template."
-    from polytope_hsae.concepts import TEMPLATES, fill_template, word_start_marker
     if split not in ("train", "test"): raise ValueError(f"split must be 'train' or 'test', got {split!r}")
     templates = list(templates or TEMPLATES)
     owners, marker = token_owners(hierarchy), word_start_marker(tokenizer)
@@ -555,7 +557,6 @@ def load_contexts(folder:str|Path) -> tuple[ActivationStore, dict]:
 # %% ../nbs/07_activations.ipynb #b7cbf667
 def membership_counts(hierarchy, tokens:Iterable[int], names:Iterable[str]) -> dict[str, int]:
     "Contexts per named concept, counted by membership: a context counts for every concept whose tokens hold its token."
-    from collections import Counter
     cnt = Counter(int(t) for t in tokens)
     return {n: sum(cnt[t] for t in hierarchy[n].token_ids) for n in names}
 
@@ -657,7 +658,6 @@ def capture_corpus(
     return {**store.meta, "shards": len(store.meta["shards"])}
 
 def _phase1_hierarchy(out:Path, what:str):
-    from polytope_hsae.concepts import ConceptHierarchy
     path = Path(out)/"phase1"/"concepts.json"
     if not path.exists(): raise FileNotFoundError(f"no {path}: {what} need Phase 1's hierarchy; run: polytope-hsae teacher --out {out}")
     return ConceptHierarchy.load(path)
@@ -733,7 +733,6 @@ def capture_contexts(
 
 def run_activations(ctx) -> dict:
     "The pipeline's activations phase: corpus capture, next-token contexts, and (activations.word_contexts) template contexts; all resumable."
-    from polytope_hsae.hsae import teacher_parents
     t0 = time.time()
     corpus = capture_corpus(ctx.model, ctx.cfg, ctx.out)
     t1 = time.time()

@@ -13,6 +13,8 @@ import nltk
 from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
 from .config import cache_dir
+import warnings
+import difflib
 
 # %% auto #0
 __all__ = ['WORDNET_FILES', 'TEMPLATES', 'wordnet_dir', 'wordnet', 'synset', 'word_start_marker', 'vocab_words',
@@ -54,7 +56,6 @@ def wordnet_dir() -> Path:
 @functools.cache
 def wordnet() -> WordNetCorpusReader:
     "A working nltk WordNet 3.0 reader, built from packaged files with no network."
-    import warnings
     wordnet_dir()
     with warnings.catch_warnings():  # no Open Multilingual Wordnet here: English only, by design
         warnings.filterwarnings("ignore", message="The multilingual functions are not available")
@@ -69,7 +70,6 @@ def synset(
     wn = wordnet()
     try: return wn.synset(name)
     except (WordNetError, ValueError):
-        import difflib
         lemma = name.split(".")[0]
         close = difflib.get_close_matches(lemma, list(wn.all_lemma_names("n")), n=5, cutoff=0.75)
         options = [s.name() for l in close for s in wn.synsets(l, "n")][:8]
@@ -157,7 +157,6 @@ class ConceptHierarchy:
     def index(self, name:str) -> int:
         "Row of concept `name`; a `KeyError` with close matches if it is not kept."
         if name not in self._index:
-            import difflib
             close = difflib.get_close_matches(name, self.names, n=5)
             raise KeyError(f"{name!r} is not a kept concept (not in WordNet, or too few single-token words); close matches: {close}")
         return self._index[name]

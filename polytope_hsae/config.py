@@ -13,6 +13,7 @@ from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from platformdirs import user_cache_dir
+import re
 
 # %% auto #0
 __all__ = ['CACHE_ENV', 'ABLATION_NAMES', 'cache_dir', 'write_json', 'JSONFileError', 'read_json', 'ConfigError', 'ModelConfig',
@@ -372,7 +373,6 @@ class ExperimentConfig:
 
     def __post_init__(self):
         _check(self.seed >= 0, "seed", f"must be >= 0, got {self.seed}")
-        import re
         _check(bool(re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.-]*", self.name)) and ".." not in self.name, "name",
                f"must be a plain folder name (letters, digits, _ . -; runs go to runs/<name>), got {self.name!r}")
 

@@ -15,9 +15,10 @@ import torch
 from torch import Tensor
 from jaxtyping import Float
 
-from .concepts import ConceptHierarchy
+from .concepts import ConceptHierarchy, build_hierarchy
 from .estimators import EstimatorInfo, lda_vectors, mean_vectors, edge_index, token_lists
 from .geometry import CausalGeometry
+from .lm import unembedding
 
 # %% auto #0
 __all__ = ['TABLE_STATS', 'ancestors', 'random_parent_edges', 'remap_tokens', 'angle_deg', 'parent_child_cos', 'sibling_pairs',
@@ -404,8 +405,6 @@ def build_teacher(
 ) -> dict:
     "Phase 1: hierarchy, whitening, concept vectors, validation with controls; writes the teacher artifact."
     from safetensors.torch import save_file
-    from polytope_hsae.concepts import build_hierarchy
-    from polytope_hsae.lm import unembedding
     timings, t0 = {}, time.time()
     phase_dir = Path(out)/"phase1"; phase_dir.mkdir(parents=True, exist_ok=True)
     U = unembedding(model); hook, gamma = U.hook, U.gamma; del U

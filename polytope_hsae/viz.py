@@ -18,8 +18,12 @@ import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.subplots import make_subplots
 
-from .concepts import ConceptHierarchy
+from .concepts import ConceptHierarchy, Concept
 from .estimators import edge_index
+import difflib
+from .validation import load_teacher, token_sample_ids, concept_vectors_for, parent_child_cos, angle_deg
+from .geometry import CausalGeometry
+from .lm import unembedding
 
 # %% auto #0
 __all__ = ['GEOMETRIES', 'SPLITS', 'PALETTE', 'GREY', 'CONDITION_COLORS', 'GROUP_COLORS', 'NO_CHROMIUM', 'PAGE_CSS',
@@ -91,8 +95,6 @@ class PolytopeData:
     def from_run(cls, out:str|Path) -> "PolytopeData":
         "Load from a run directory's `phase1/` (teacher, token sample, angles); no model needed."
         from safetensors.torch import load_file
-        from polytope_hsae.validation import load_teacher
-        from polytope_hsae.geometry import CausalGeometry
         tensors, hier = load_teacher(out)
         d = Path(out); d = d if (d/"teacher.safetensors").exists() else d/"phase1"
         if not (d/"tokens.safetensors").exists():
@@ -118,9 +120,6 @@ class PolytopeData:
         shrink:bool=True,               # Ledoit–Wolf shrinkage in the LDA estimator
     ) -> "PolytopeData":
         "Compute everything in memory: whitening, LDA vectors in both geometries and splits, real/Euclidean angles."
-        from polytope_hsae.lm import unembedding
-        from polytope_hsae.geometry import CausalGeometry
-        from polytope_hsae.validation import token_sample_ids
         gamma = unembedding(model).gamma
         geo = CausalGeometry.from_unembedding(gamma)
         centered = gamma - geo.gamma_mean; del gamma
@@ -133,7 +132,6 @@ class PolytopeData:
 # %% ../nbs/06_polytopes.ipynb #86169a50
 def _vectors_and_angles(hierarchy, rows:dict[str, Tensor], shrink:bool=True) -> tuple[dict, dict]:
     "LDA vectors for each geometry × split, and the per-edge parent–child angles ('real' names the causal geometry)."
-    from polytope_hsae.validation import concept_vectors_for, parent_child_cos, angle_deg
     vectors = {f"{g}/{s}": concept_vectors_for(rows[g], hierarchy, s, shrink=shrink)[0] for g in GEOMETRIES for s in SPLITS}
     E = edge_index(hierarchy)
     angles = {f"{'real' if g == 'causal' else g}/{s}": angle_deg(parent_child_cos(vectors[f"{g}/{s}"], E)) for g in GEOMETRIES for s in SPLITS}
@@ -148,8 +146,6 @@ def synthetic_polytope_data(
     seed:int=0,
 ) -> PolytopeData:
     "A planted hierarchy (children orthogonal to their parent) with LDA vectors, for tests and examples."
-    from polytope_hsae.concepts import Concept
-    from polytope_hsae.validation import concept_vectors_for, parent_child_cos, angle_deg
     children = children or {"animal": ["mammal", "bird", "fish", "reptile"], "plant": ["tree", "flower", "grass"]}
     gen = torch.Generator().manual_seed(seed)
     n_dirs = 1 + len(children) + sum(len(v) for v in children.values())
@@ -514,7 +510,6 @@ class LeakageData:
 
     def index(self, concept:str) -> int:
         if concept not in self._index:
-            import difflib
             raise KeyError(f"unknown concept {concept!r}; close matches: {difflib.get_close_matches(concept, self.concepts, n=5)}")
         return self._index[concept]
 
@@ -660,7 +655,6 @@ def is_blank(
     min_ink:float=0.002,        # or less than this share of pixels differing from the most common colour
 ) -> bool:
     "Whether a PNG shows (almost) nothing: one flat colour with a few stray pixels."
-    import io
     from PIL import Image
     im = Image.open(io.BytesIO(png) if isinstance(png, bytes) else png).convert("RGB")
     a = np.asarray(im).reshape(-1, 3)
