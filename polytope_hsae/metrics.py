@@ -828,6 +828,25 @@ def run_phase4(ctx, progress:bool=True) -> dict:
             ce_ref = {k: r[k] for k in ("ce_zero", "kl_zero", "ce_clean", "tokens")}; write_json(ref_path, ce_ref)
         write_json(f, r); results.setdefault(g, {})[s] = r
     aucs = run_concept_aucs(out, cfg, hier, tensors)
+    from polytope_hsae.saebench import run_saebench, flat_saebench
+    from polytope_hsae.dashboards import write_dashboards
+    from polytope_hsae.lm import unembedding
+    e, saebench, dashboards = cfg.eval, None, None
+    if e.saebench:                                         # SAEBench's offline evals (11a_saebench): the first eval.saebench_seeds seeds per group
+        loaders = {g: {s: (lambda p=p: load_trained(p, space).eval()) for s, p in ss.items()} for g, ss in groups.items()}
+        saebench = run_saebench(loaders, lm, store.hook, x_eval, evdir/"saebench", results, tokens=e.saebench_tokens, seeds=e.saebench_seeds,
+                                meta_steps=e.saebench_meta_steps, meta_batch=e.saebench_meta_batch,
+                                absorption_words=e.saebench_absorption_words, pretrained=e.pretrained, batches=batches)
+        fl = {g: [flat_saebench(r) for r in rs.values()] for g, rs in saebench["models"].items()}
+        saebench["metrics"] = {g: {n: mean_ci_present([f.get(n, float("nan")) for f in fs]) for n in sorted(set().union(*fs))} for g, fs in fl.items()}
+        if (pre := saebench.get("pretrained")) and pre["status"] != "ran": warnings.warn(f"eval.pretrained: {pre['reason']}")
+    if e.dashboards > 0:                                   # latent dashboards (11b_dashboards) of each group's first seed, linked from the report
+        t1 = time.time()
+        shutil.rmtree(out/"dashboards", ignore_errors=True)
+        first = {g: (s, load_trained(groups[g][s], space).eval(), rs[s]) for g, rs in results.items() for s in list(rs)[:1]}
+        dashboards = write_dashboards(out/"dashboards", first, hier, x_eval, torch.cat(batches), unembedding(lm, dtype=None).gamma,
+                                      lm.tokenizer, n_parents=e.dashboards, plotly_js=out/"plotly.min.js")   # the report's plotly.js
+        dashboards["seconds"] = round(time.time() - t1, 1)
     steering = json.loads((out/"phase4"/"steering.json").read_text()) if (out/"phase4"/"steering.json").exists() else None
     for g, key in (("baseline", "baseline"), ("teacher", "teacher")):
         for s, r in results.get(g, {}).items():
@@ -880,4 +899,4 @@ def run_phase4(ctx, progress:bool=True) -> dict:
             "contexts": {"kind": test_ctx.kind, "rule": "membership", "include_ambiguous": True, "test_contexts": len(test_ctx.x),
                          "ambiguous_share": float(test_ctx.ambiguous.double().mean()) if len(test_ctx.x) else float("nan"),
                          "word_contexts": word is not None},
-            "eval_seconds": round(time.time() - t0, 1)}
+            "saebench": saebench, "dashboards": dashboards, "eval_seconds": round(time.time() - t0, 1)}
