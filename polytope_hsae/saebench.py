@@ -376,11 +376,11 @@ def eval_status(absorption_words:int=0) -> dict[str, dict]:
             **{k: {"status": "needs hub", "reason": f"needs {v}"} for k, v in HUB_EVALS.items()}}
 
 def _capture(lm, batches:list[Tensor], hook:str, n:int) -> Tensor:
-    "Activations at `hook` of the non-BOS tokens of `batches`, the first `n` rows."
-    rows, got = [], 0
+    "Activations at `hook` (`blocks.<L>.hook_resid_post`) of the non-BOS tokens of `batches`, the first `n` rows; no logits computed."
+    rows, got, layer = [], 0, int(hook.split(".")[1])
     with torch.no_grad():
         for b in batches:
-            _, cache = lm.run_with_cache(b.to(lm.cfg.device), names_filter=[hook])
+            _, cache = lm.run_with_cache(b.to(lm.cfg.device), names_filter=[hook], stop_at_layer=layer + 1)
             a = cache[hook][:, 1:].reshape(-1, cache[hook].shape[-1]).float().cpu(); rows.append(a); got += len(a)
             if got >= n: break
     return torch.cat(rows)[:n]
