@@ -17,7 +17,7 @@ from torch import Tensor
 from jaxtyping import Bool, Float, Int
 import shutil, warnings
 import json
-from .lm import LAMBDA_HOOK, resolve_hook
+from .lm import LAMBDA_HOOK, resolve_hook, unembedding
 from .activations import forward_to_hook, load_contexts, ActivationStore
 from .validation import ancestors, load_teacher
 from .hsae import teacher_parents
@@ -26,6 +26,8 @@ from itertools import islice
 from .corpus import activation_batches, token_batches
 from .config import write_json
 from .training import load_trained, run_space
+from .saebench import run_saebench, flat_saebench
+from .dashboards import write_dashboards
 
 # %% auto #0
 __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'median_abs_cos', 'FiringCounter', 'hsae_usage',
@@ -828,9 +830,6 @@ def run_phase4(ctx, progress:bool=True) -> dict:
             ce_ref = {k: r[k] for k in ("ce_zero", "kl_zero", "ce_clean", "tokens")}; write_json(ref_path, ce_ref)
         write_json(f, r); results.setdefault(g, {})[s] = r
     aucs = run_concept_aucs(out, cfg, hier, tensors)
-    from polytope_hsae.saebench import run_saebench, flat_saebench
-    from polytope_hsae.dashboards import write_dashboards
-    from polytope_hsae.lm import unembedding
     e, saebench, dashboards = cfg.eval, None, None
     if e.saebench:                                         # SAEBench's offline evals (11a_saebench): the first eval.saebench_seeds seeds per group
         loaders = {g: {s: (lambda p=p: load_trained(p, space).eval()) for s, p in ss.items()} for g, ss in groups.items()}

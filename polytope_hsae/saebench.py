@@ -21,6 +21,7 @@ from sae_lens.config import LoggingConfig, SAETrainerConfig
 from sae_lens.saes.batchtopk_sae import BatchTopKTrainingSAE, BatchTopKTrainingSAEConfig
 from sae_lens.training.sae_trainer import SAETrainer
 
+from .activations import token_activations
 from .lm import LAMBDA_HOOK, hub_reachable
 
 # %% auto #0
@@ -377,13 +378,7 @@ def eval_status(absorption_words:int=0) -> dict[str, dict]:
 
 def _capture(lm, batches:list[Tensor], hook:str, n:int) -> Tensor:
     "Activations at `hook` (`blocks.<L>.hook_resid_post`) of the non-BOS tokens of `batches`, the first `n` rows; no logits computed."
-    rows, got, layer = [], 0, int(hook.split(".")[1])
-    with torch.no_grad():
-        for b in batches:
-            _, cache = lm.run_with_cache(b.to(lm.cfg.device), names_filter=[hook], stop_at_layer=layer + 1)
-            a = cache[hook][:, 1:].reshape(-1, cache[hook].shape[-1]).float().cpu(); rows.append(a); got += len(a)
-            if got >= n: break
-    return torch.cat(rows)[:n]
+    return token_activations(lm, batches, [hook])[hook][:n]
 
 def compare_pretrained(spec:str, lm, hook:str, x:Tensor, batches:list[Tensor]|None=None, loader=None, reachable=hub_reachable) -> dict:
     "SAEBench core metrics of a SAELens pretrained SAE on the same held-out tokens, when it reads our hook or its resid_post equivalent."
