@@ -118,9 +118,12 @@ class HSAE(HookedRootModule):
         y = (xc @ self.W_down.reshape(N * s, self.d_in).T).view(B, N, s)                         # [B, N, s]
         sel = idx[..., None].expand(B, K, s)
         y_sel = y.gather(1, sel)                                                                  # [B, K, s]
-        pre = torch.einsum("bks,bksa->bka", y_sel, self.W_enc_child[idx]) + self.b_enc_child[idx]   # [B, K, a]
+        a = self.cfg.atoms_per_subspace
+        # F.embedding, not W[idx]: its CPU backward sums each expert's rows in a fixed order (W[idx]'s index_put does not: run-to-run differences)
+        W_sel = F.embedding(idx, self.W_enc_child.reshape(N, s * a)).view(B, K, s, a)
+        pre = torch.einsum("bks,bksa->bka", y_sel, W_sel) + F.embedding(idx, self.b_enc_child)     # [B, K, a]
         val, j = pre.max(-1); val = torch.relu(val)                                               # [B, K]
-        atom = self.dec_child()[idx, j]                                                           # [B, K, s]
+        atom = F.embedding(idx * a + j, self.dec_child().reshape(N * a, s))                     # [B, K, s]
         coef = (val * gate.gather(1, idx))[..., None] * atom                                      # gate: 1 forward, softmax gradient
         full = xc.new_zeros(B, N, s).scatter(1, sel, coef)                                        # zero outside the selected experts
         out = full.view(B, N * s) @ self.up().transpose(1, 2).reshape(N * s, self.d_in)           # [B, d]
@@ -133,7 +136,7 @@ class HSAE(HookedRootModule):
         order = torch.argsort(exp, stable=True)
         tok_s = torch.div(order, K, rounding_mode="floor")            # token of each sorted pair
         counts = torch.bincount(exp, minlength=self.n_parents).tolist()
-        X = xc[tok_s].split(counts)                                   # per expert: its tokens [c_e, d]
+        X = F.embedding(tok_s, xc).split(counts)                      # per expert: its tokens [c_e, d] (F.embedding: a fixed-order backward)
         weights = zip(*(W.unbind(0) for W in (self.W_down, self.W_enc_child, self.b_enc_child, self.dec_child(), self.up())))
         recs, vals, js = [], [], []                                   # (unbind: one backward node, not a full-size gradient per expert)
         for xe, (Wd, We, be, D, Wu) in zip(X, weights):
@@ -156,7 +159,7 @@ class HSAE(HookedRootModule):
         counts = torch.bincount(exp, minlength=N)
         starts = torch.cumsum(counts, 0) - counts
         cap = torch.where(counts > 0, 2 ** torch.ceil(torch.log2(counts.clamp_min(1).double())).long(), 0)
-        Xs = torch.cat([xc[tok_s], xc.new_zeros(1, self.d_in)])                # + one zero row for the padding
+        Xs = torch.cat([F.embedding(tok_s, xc), xc.new_zeros(1, self.d_in)])   # + one zero row for the padding
         vals, js = xc.new_zeros(B * K), torch.zeros(B * K, dtype=torch.long, device=xc.device)
         out = xc.new_zeros(B, self.d_in)
         g = gate.gather(1, idx).reshape(-1)[order]

@@ -10,6 +10,7 @@ import math, time
 from typing import Literal
 
 import torch
+from fastcore.basics import patch
 from torch import Tensor
 from jaxtyping import Float, Int
 
@@ -140,8 +141,9 @@ def _patterns(self, Xc:Tensor, sd:Tensor, P:Tensor, cols:Tensor) -> Tensor:
     sign = torch.sign(U.gather(1, U.abs().argmax(1, keepdim=True)))          # deterministic sign: largest entry positive
     return U * torch.where(sign == 0, torch.ones_like(sign), sign)
 
+@patch
 @torch.no_grad()
-def _rkcnn_fit(self, X:Float[Tensor, "n d"], labels:Tensor|None=None) -> "RkCNNProbe":
+def fit(self:RkCNNProbe, X:Float[Tensor, "n d"], labels:Tensor|None=None) -> "RkCNNProbe":
     "Score the subsets round by round on X (centred, standardised, earlier directions projected out); sets `scores` [h], `top`, `directions` [≤ r, d]."
     if X.ndim != 2 or X.shape[1] != self.d_model:
         raise ValueError(f"X has shape {tuple(X.shape)}; the probe was made for d_model={self.d_model}")
@@ -195,8 +197,6 @@ def _rkcnn_fit(self, X:Float[Tensor, "n d"], labels:Tensor|None=None) -> "RkCNNP
     C = (dirs @ dirs.T).abs().fill_diagonal_(0)
     self.max_abs_cos = float(C.max()) if len(kept) > 1 else float("nan")
     return self
-
-RkCNNProbe.fit = _rkcnn_fit
 
 # %% ../nbs/09c_rkcnn_init.ipynb #1da38ae8
 def planted_directions(
