@@ -10,6 +10,7 @@ import json, os, re, time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence
+from collections import Counter
 
 import numpy as np
 import torch
@@ -21,7 +22,6 @@ from .corpus import activation_batches
 from .lm import resolve_hook
 from .validation import ancestors
 from .concepts import TEMPLATES, fill_template, word_start_marker, ConceptHierarchy
-from collections import Counter
 from .hsae import teacher_parents
 
 # %% auto #0

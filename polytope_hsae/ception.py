@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/sae_ception.html.md"""
 
 # %% ../nbs/15_sae_ception.ipynb #9b436680
 from __future__ import annotations
-import contextlib, copy, functools, json, math, time
+import contextlib, copy, functools, html, json, math, re, shutil, time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -15,9 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 from jaxtyping import Float, Int
-import re
-import shutil
-import html
+
 from .concepts import wordnet
 from .lm import hub_reachable, load_model
 from .rkcnn import activation_scale, paired_difference

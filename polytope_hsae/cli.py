@@ -13,7 +13,6 @@ import yaml
 
 from .config import ConfigError, load_config, list_presets, parse_override, cache_dir, JSONFileError
 from . import pipeline
-from .docs_preview import build_docs
 
 # %% auto #0
 __all__ = ['TORCHRUN_COMMANDS', 'info', 'build_parser', 'main', 'under_torchrun', 'run_distributed']
@@ -111,6 +110,7 @@ def main(argv:list[str]|None=None) -> int:
         if args.command == "info":
             print(json.dumps(info(), indent=2)); return 0
         if args.command == "docs":
+            from polytope_hsae.docs_preview import build_docs   # nbformat, markdown-it, plotly: only for `docs`
             try: pages = build_docs(args.out, args.nbs, execute=args.execute)
             except (OSError, ValueError, ImportError) as e: print(f"polytope-hsae docs: {e}", file=sys.stderr); return 2
             print(f"docs: {len(pages)} pages; open {pages[0]}"); return 0

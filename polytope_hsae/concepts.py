@@ -6,15 +6,13 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/concepts.html.md"""
 
 # %% ../nbs/02_concepts.ipynb #6119d8ed
 from __future__ import annotations
-import functools, importlib.util, shutil
+import difflib, functools, importlib.util, shutil, warnings
 from pathlib import Path
 
 import nltk
 from nltk.corpus.reader.wordnet import WordNetCorpusReader
 
 from .config import cache_dir
-import warnings
-import difflib
 
 # %% auto #0
 __all__ = ['WORDNET_FILES', 'TEMPLATES', 'wordnet_dir', 'wordnet', 'synset', 'word_start_marker', 'vocab_words',

@@ -6,14 +6,13 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/config.html.md"""
 
 # %% ../nbs/00_config.ipynb #aa08cdcc
 from __future__ import annotations
-import difflib, json, math, os, types, typing
+import difflib, json, math, os, re, types, typing
 from dataclasses import dataclass, field, fields, asdict, is_dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
 import yaml
 from platformdirs import user_cache_dir
-import re
 
 # %% auto #0
 __all__ = ['CACHE_ENV', 'ABLATION_NAMES', 'cache_dir', 'write_json', 'JSONFileError', 'read_json', 'ConfigError', 'ModelConfig',

@@ -8,6 +8,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/hsae.html.md"""
 from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
+from importlib.metadata import version, PackageNotFoundError
 
 import torch
 import torch.nn.functional as F
@@ -20,7 +21,6 @@ from transformer_lens.hook_points import HookPoint
 from .config import HSAEConfig
 from .geometry import InputSpace, check_space
 from .sae import save_sae, load_sae_files
-from importlib.metadata import version, PackageNotFoundError
 
 # %% auto #0
 __all__ = ['CHILD_PATHS', 'GROUPED_ROW_COST', 'GROUPED_EXPERT_COST', 'HSAE', 'teacher_parents', 'init_from_teacher']

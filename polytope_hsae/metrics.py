@@ -6,28 +6,25 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/metrics.html.md"""
 
 # %% ../nbs/11_metrics.ipynb #aaa68b86
 from __future__ import annotations
-import math, os, time
+import json, math, os, shutil, time, warnings
 from pathlib import Path
 from dataclasses import dataclass
 from typing import Callable, Iterable, Literal
+from itertools import islice
 
 import numpy as np
 import torch
 from torch import Tensor
 from jaxtyping import Bool, Float, Int
-import shutil, warnings
-import json
+
 from .lm import LAMBDA_HOOK, resolve_hook, unembedding
 from .activations import forward_to_hook, load_contexts, ActivationStore
 from .validation import ancestors, load_teacher
 from .hsae import teacher_parents
 from .geometry import space_of
-from itertools import islice
 from .corpus import activation_batches, token_batches
 from .config import write_json
 from .training import load_trained, run_space
-from .saebench import run_saebench, flat_saebench
-from .dashboards import write_dashboards
 
 # %% auto #0
 __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'median_abs_cos', 'FiringCounter', 'hsae_usage',
@@ -830,6 +827,7 @@ def run_phase4(ctx, progress:bool=True) -> dict:
             ce_ref = {k: r[k] for k in ("ce_zero", "kl_zero", "ce_clean", "tokens")}; write_json(ref_path, ce_ref)
         write_json(f, r); results.setdefault(g, {})[s] = r
     aucs = run_concept_aucs(out, cfg, hier, tensors)
+    from polytope_hsae.saebench import run_saebench, flat_saebench   # optional Phase 4 parts (sae_lens's trainer, plotly): imported when they run
     e, saebench, dashboards = cfg.eval, None, None
     if e.saebench:                                         # SAEBench's offline evals (11a_saebench): the first eval.saebench_seeds seeds per group
         loaders = {g: {s: (lambda p=p: load_trained(p, space).eval()) for s, p in ss.items()} for g, ss in groups.items()}
@@ -863,7 +861,6 @@ def run_phase4(ctx, progress:bool=True) -> dict:
             if min_key and m.get(min_key, 0) < cfg.eval.min_concepts: x = float("nan")   # too few scored concepts
             v.append(x)
         return v
-    e = cfg.eval
     targets = {
         "purity": {"metric": "parent.purity", **target_verdict(vals("teacher", "parent.purity", "parent.n_scored"),
                    vals("baseline", "parent.purity", "parent.n_scored"), "gain", e.purity_gain_pp / 100)},
@@ -876,8 +873,8 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     }
     if steering is None: targets["steering_leakage"].update(verdict="not computable", reason="the steering phase has not run")
     ab_seeds = [str(s) for s in (cfg.eval.ablation_seeds or cfg.training.seeds)]   # paired on the seeds the ablations ran
-    ablations = {g: {n: ablation_change(vals(g, n, on=[s for s in ab_seeds if s in flat.get(g, {})]),
-                                        vals("teacher", n, on=[s for s in ab_seeds if s in flat.get(g, {})])) for n in
+    ran_on = lambda g: [s for s in ab_seeds if s in flat.get(g, {})]
+    ablations = {g: {n: ablation_change(vals(g, n, on=ran_on(g)), vals("teacher", n, on=ran_on(g))) for n in
                      ("explained_variance", "parent.purity", "parent.leakage", "child.purity", "child.sibling_leakage")}
                  for g in flat if g not in GROUPS_MAIN and g not in cfg.eval.baselines}
     compared = ("explained_variance", "ce_recovered", "dead_fraction", "parent.purity", "parent.leakage", "parent.f1", "parent.absorption",

@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/pipeline.html.md"""
 
 # %% ../nbs/13_pipeline.ipynb #6fd96dbc
 from __future__ import annotations
-import html, json, math, os, platform, time
+import html, importlib, json, math, os, platform, shutil, time
 from dataclasses import dataclass, field
 from importlib.metadata import version, PackageNotFoundError
 from pathlib import Path
@@ -15,8 +15,6 @@ from typing import Callable
 import numpy as np
 
 from .config import ExperimentConfig, load_config, save_config, ConfigError, write_json, read_json, JSONFileError
-import shutil
-import importlib
 
 # %% auto #0
 __all__ = ['SANITY_PROMPTS', 'PHASES', 'NOT_IN_RUN_DIR', 'HOOK_PATTERN', 'ANSWER_TEXT', 'TARGET_TEXT', 'RunContext', 'Phase',

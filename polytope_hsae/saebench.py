@@ -6,6 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/saebench.html.md"""
 
 # %% ../nbs/11a_saebench.ipynb #244e6efe
 from __future__ import annotations
+import itertools
 import difflib, importlib.util, json, math, re, time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -378,7 +379,9 @@ def eval_status(absorption_words:int=0) -> dict[str, dict]:
 
 def _capture(lm, batches:list[Tensor], hook:str, n:int) -> Tensor:
     "Activations at `hook` (`blocks.<L>.hook_resid_post`) of the non-BOS tokens of `batches`, the first `n` rows; no logits computed."
-    return token_activations(lm, batches, [hook])[hook][:n]
+    rows = lambda b: b.shape[0] * (b.shape[1] - 1)                  # non-BOS tokens of a batch
+    need = next((i + 1 for i, tot in enumerate(itertools.accumulate(map(rows, batches))) if tot >= n), len(batches))
+    return token_activations(lm, batches[:need], [hook])[hook][:n]   # only the batches the first n rows come from
 
 def compare_pretrained(spec:str, lm, hook:str, x:Tensor, batches:list[Tensor]|None=None, loader=None, reachable=hub_reachable) -> dict:
     "SAEBench core metrics of a SAELens pretrained SAE on the same held-out tokens, when it reads our hook or its resid_post equivalent."

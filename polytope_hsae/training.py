@@ -25,7 +25,6 @@ from .hsae import HSAE, init_from_teacher, teacher_parents
 from .distributed import (DistributedError, is_distributed, rank, world_size, barrier, rank_slice, wrap_ddp,
                                        sync_dead_counters_, broadcast_state_, broadcast_object, all_mean, rank_seed, gather_rng_states)
 from .validation import load_teacher
-from .baselines import train_matryoshka, load_baseline
 
 # %% auto #0
 __all__ = ['REGULARISERS', 'DECODER_PARAMS', 'BASELINES', 'ABLATIONS', 'TrainSchedule', 'TrainingError', 'lr_factor',
@@ -101,7 +100,7 @@ def save_checkpoint(folder:Path, step:int, model:nn.Module, opt, extra:dict|None
     if cuda_rng_states: rng.update({"rng.cuda": cuda_rng_states[0], **{f"rng.cuda.rank{r}": s for r, s in enumerate(cuda_rng_states) if r}})
     save_file({**{k: v.contiguous().cpu() for k, v in t.items()}, **rng}, str(tmp/"optim.safetensors"))
     (tmp/"state.json").write_text(json.dumps({"step": step, "optimizer": meta, **(extra or {})}, default=str))
-    if final.exists(): import shutil; shutil.rmtree(final)
+    if final.exists(): shutil.rmtree(final)
     os.replace(tmp, final)
     return final
 
@@ -440,6 +439,7 @@ def train_baseline(ctx, kind:str, seed:int, data:SpaceData, out:Path, progress:b
     b_dec = data.sample().double().mean(0) if cfg.training.b_dec_init == "mean" else None
     if cfg.training.b_dec_init == "geometric_median": b_dec = geometric_median(data.sample())
     t = cfg.training
+    from polytope_hsae.baselines import train_matryoshka   # SAELens's trainer (sae_lens costs ~1 s to import): only where it trains
     return train_matryoshka(data, d_sae=sz["d_sae"], k=sz["k"],
                             widths=sz["widths"], steps=t.steps, batch_size=t.batch_size, lr=t.lr, seed=seed, out=out,
                             b_dec_init=b_dec if b_dec is not None else torch.zeros(data.d), hook_name=data.store.hook,
@@ -473,6 +473,7 @@ def _load_model_files(path:str|Path):
     if d is None: raise FileNotFoundError(f"{path} has no cfg.json: not a saved model (train it first)")
     if d.get("architecture") == "hsae": return HSAE.from_pretrained(path)
     if d.get("architecture") in ("standard", "topk"): return SAE.from_pretrained(path)   # ours (or a SAELens one of those kinds)
+    from polytope_hsae.baselines import load_baseline
     return load_baseline(path)
 
 

@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/polytopes.html.md"""
 
 # %% ../nbs/06_polytopes.ipynb #a68ed315
 from __future__ import annotations
-import html, json, os, shutil, subprocess, sys, tempfile
+import difflib, html, json, os, shutil, subprocess, sys, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +20,6 @@ from plotly.subplots import make_subplots
 
 from .concepts import ConceptHierarchy, Concept
 from .estimators import edge_index
-import difflib
 from .validation import load_teacher, token_sample_ids, concept_vectors_for, parent_child_cos, angle_deg
 from .geometry import CausalGeometry
 from .lm import unembedding
