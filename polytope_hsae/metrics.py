@@ -828,6 +828,7 @@ def run_phase4(ctx, progress:bool=True) -> dict:
         write_json(f, r); results.setdefault(g, {})[s] = r
     aucs = run_concept_aucs(out, cfg, hier, tensors)
     from polytope_hsae.saebench import run_saebench, flat_saebench   # optional Phase 4 parts (sae_lens's trainer, plotly): imported when they run
+    from polytope_hsae.dashboards import write_dashboards
     e, saebench, dashboards = cfg.eval, None, None
     if e.saebench:                                         # SAEBench's offline evals (11a_saebench): the first eval.saebench_seeds seeds per group
         loaders = {g: {s: (lambda p=p: load_trained(p, space).eval()) for s, p in ss.items()} for g, ss in groups.items()}
