@@ -2,6 +2,8 @@
 """Train-step time (forward + backward + Adam) of the H-SAE's exact child paths vs a flat TopK SAE with as many
 latents and the same L0 (k = 2 x topk_parent: one parent and one child per selected expert).
 
+  fused      each expert's encoder and atoms composed into input space ([N*a, d], as a flat SAE holds them): the winners
+             found in one dense pass without gradient, their codes recomputed with it, a K-row decode
   projected  all experts' s-dim projections in one [B, N*s] matmul, child codes for the selected experts only
   grouped    (token, expert) pairs sorted by expert, one small matmul per non-empty expert, no padding
   bucketed   the same pairs, experts bucketed by power-of-two load: one batched matmul per bucket (little padding)
@@ -13,6 +15,7 @@ Goal (issue 19): auto <= 1.0x the flat SAE at every size.
     python benchmarks/bench_hsae.py [--batch 512] [--steps 10] [--threads N] [--device cpu]
 """
 import argparse
+import statistics
 import time
 
 import torch
@@ -20,6 +23,7 @@ import torch
 from polytope_hsae.config import HSAEConfig
 from polytope_hsae.hsae import HSAE
 from polytope_hsae.sae import SAE, SAEConfig
+from polytope_hsae.training import make_optimizer
 
 SIZES = {  # name: (d_in, n_parents, topk_parent, subspace_dim, atoms_per_subspace)
     "quick / standard": (640, 256, 16, 4, 8),
@@ -31,15 +35,16 @@ SIZES = {  # name: (d_in, n_parents, topk_parent, subspace_dim, atoms_per_subspa
 
 
 def step_time(model, x, steps, loss_fn):
-    opt = torch.optim.Adam(model.parameters(), lr=1e-4)
-    for _ in range(2):                                   # warm-up
-        opt.zero_grad(); loss_fn(model, x).backward(); opt.step()
-    if x.is_cuda: torch.cuda.synchronize()
-    t = time.perf_counter()
-    for _ in range(steps):
+    "Median seconds of `steps` timed train steps after 3 warm-up steps (the median: one slow step from the OS does not count)."
+    opt = make_optimizer(model.parameters(), 1e-4)          # the trainer's Adam (fused)
+    times = []
+    for i in range(3 + steps):
+        if x.is_cuda: torch.cuda.synchronize()
+        t = time.perf_counter()
         opt.zero_grad(); loss_fn(model, x).backward(); opt.step(); model.normalize_decoder_()
-    if x.is_cuda: torch.cuda.synchronize()
-    return (time.perf_counter() - t) / steps
+        if x.is_cuda: torch.cuda.synchronize()
+        if i >= 3: times.append(time.perf_counter() - t)
+    return statistics.median(times)
 
 
 def main():
@@ -52,8 +57,8 @@ def main():
     if args.threads: torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(f"device {args.device}, {torch.get_num_threads()} threads, batch {args.batch}, {args.steps} timed steps each; "
-          "seconds per train step\n")
-    cols = ["projected", "grouped", "bucketed", "dense"]
+          "median seconds per train step (forward + backward + Adam + decoder norm)\n")
+    cols = ["fused", "projected", "grouped", "bucketed", "dense"]
     print(f"{'size':<28} {'d_sae':>6} " + " ".join(f"{c:>9}" for c in cols) + f" {'flat':>8} {'auto':>10} {'auto/flat':>10}")
     for name, (d, N, K, s, a) in SIZES.items():
         cfg = HSAEConfig(n_parents=N, topk_parent=K, subspace_dim=s, atoms_per_subspace=a, load_balance_lambda=1.0)

@@ -23,16 +23,20 @@ from .geometry import InputSpace, check_space
 from .sae import save_sae, load_sae_files
 
 # %% auto #0
-__all__ = ['CHILD_PATHS', 'GROUPED_ROW_COST', 'GROUPED_EXPERT_COST', 'HSAE', 'teacher_parents', 'init_from_teacher']
+__all__ = ['CHILD_PATHS', 'GROUPED_ROW_COST', 'GROUPED_EXPERT_COST', 'FUSED_ROW_COST', 'HSAE', 'teacher_parents',
+           'init_from_teacher']
 
 # %% ../nbs/09_hsae.ipynb #c0e5b7dc
 def _unit_rows(W:Tensor) -> Tensor: return W / W.norm(dim=-1, keepdim=True).clamp_min(1e-12)
 
-CHILD_PATHS = ("projected", "grouped", "bucketed", "dense")
+CHILD_PATHS = ("fused", "projected", "grouped", "bucketed", "dense")
 # The grouped path's costs in multiply-add equivalents, fitted to benchmarks/bench_hsae.py on a 2-core CPU: moving each
 # (token, expert) row (gather, index_add, their gradients) ≈ 128·d, and a fixed cost per expert (Python loop, small matmuls).
 # (2 threads: moe_top1 took 61 s grouped in the quick run; bench_hsae.py: 0.041 s/step grouped vs 0.033 projected; the loop does not scale with threads)
 GROUPED_ROW_COST, GROUPED_EXPERT_COST = 128, 2_000_000
+# The fused path's gathers (encoder rows, atoms) and their backward per (token, selected expert, input dim), in the same units
+# (fitted to the same benchmark: slower than projected at quick sizes, faster at moe_top1 and v2 sizes)
+FUSED_ROW_COST = 64
 
 class HSAE(HookedRootModule):
     "Hierarchical SAE: top-K routed parents, each with a child expert in its own subspace (SAELens-style names, TransformerLens hook points)."
@@ -180,13 +184,31 @@ class HSAE(HookedRootModule):
         inv = torch.empty_like(order); inv[order] = torch.arange(B * K, device=xc.device)
         return out, vals[inv].view(B, K), js[inv].view(B, K)
 
+    def _children_fused(self, xc:Tensor, idx:Tensor, gate:Tensor):
+        "Each expert's encoder and atoms composed into input space, as a flat SAE holds them: the winning atoms found in one dense pass without gradient, their codes recomputed with it (K dot products per token), a K-row decode."
+        B, K = idx.shape
+        N, a, d = self.n_parents, self.cfg.atoms_per_subspace, self.d_in
+        enc = torch.einsum("nsd,nsa->nad", self.W_down, self.W_enc_child).reshape(N * a, d)     # W_enc_child_eᵀ W_down_e: [N·a, d]
+        with torch.no_grad():                                                                     # which atom wins in each selected expert
+            pre = (xc @ enc.T).view(B, N, a) + self.b_enc_child
+            j = pre.gather(1, idx[..., None].expand(B, K, a)).max(-1).indices                     # [B, K]
+        atom = idx * a + j                                                                        # flat child index of each winner
+        # the max passes gradient to its winner only, so recomputing the winners' pre-activations with gradient is exact
+        val = torch.relu((F.embedding(atom, enc) * xc[:, None]).sum(-1) + self.b_enc_child.reshape(-1)[atom])   # [B, K]
+        atoms = torch.einsum("nds,nas->nad", self.up(), self.dec_child()).reshape(N * a, d)      # child_atoms(), flattened
+        coef = val * gate.gather(1, idx)                                                          # gate: 1 forward, softmax gradient
+        return torch.bmm(coef[:, None], F.embedding(atom, atoms)).squeeze(1), val, j             # F.embedding: a fixed-order backward
+
     def child_path(self, batch:int) -> str:
-        "The faster exact path for this size: 'projected' costs ∝ N·s per token, 'grouped' ∝ K·s plus a fixed cost per expert (measured in benchmarks/bench_hsae.py)."
-        N, K, s = self.n_parents, self.cfg.topk_parent, self.cfg.subspace_dim
-        if self.W_down.device.type != "cpu": return "projected"                # accelerators: no per-expert Python loop
-        projected = batch * N * s * self.d_in                                   # multiply-adds of the [B, N·s] projections
-        grouped = batch * K * self.d_in * (GROUPED_ROW_COST + s) + N * GROUPED_EXPERT_COST
-        return "projected" if projected <= grouped else "grouped"
+        "The fastest exact path for this size by a cost model fitted to benchmarks/bench_hsae.py (units: the projected path's multiply-adds / 6)."
+        N, K, s, a, d = self.n_parents, self.cfg.topk_parent, self.cfg.subspace_dim, self.cfg.atoms_per_subspace, self.d_in
+        costs = {
+            "projected": batch * N * s * d,                                     # [B, N·s] projections down and up, forward and backward
+            "fused": (batch * N * a + 6 * N * s * a) * d / 6 + FUSED_ROW_COST * batch * K * d,   # dense winner search, composed weights, gathers
+        }
+        if self.W_down.device.type == "cpu":                                   # accelerators: no per-expert Python loop
+            costs["grouped"] = batch * K * d * (GROUPED_ROW_COST + s) + N * GROUPED_EXPERT_COST
+        return min(costs, key=costs.get)
 
     def _children_dense(self, xc:Tensor, idx:Tensor, gate:Tensor):
         y = torch.einsum("bd,nsd->bns", xc, self.W_down)
@@ -201,7 +223,7 @@ class HSAE(HookedRootModule):
     def forward_parts(
         self, x:Float[Tensor, "B d"],
         dense:bool=False,              # all experts computed, unselected ones masked (the reference; tests only)
-        path:str|None=None,            # 'projected' | 'grouped' | 'dense'; None: `child_path` picks the faster
+        path:str|None=None,            # one of CHILD_PATHS; None: `child_path` picks the fastest
     ) -> dict[str, Tensor]:
         "Everything one pass computes: codes, routing, reconstructions."
         self._check(x)

@@ -28,11 +28,11 @@ from .validation import load_teacher
 
 # %% auto #0
 __all__ = ['REGULARISERS', 'DECODER_PARAMS', 'BASELINES', 'ABLATIONS', 'TrainSchedule', 'TrainingError', 'lr_factor',
-           'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'train', 'synthetic_hierarchy', 'recovered',
-           'SpaceData', 'run_space', 'train_hsae_variant', 'train_hsae_phase', 'run_phase2', 'run_phase3', 'InResidual',
-           'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines', 'load_trained', 'train_layer_saes',
-           'AblationSetup', 'ablation', 'euclidean_teacher', 'moe_top1', 'topk2', 'no_teacher_init', 'no_causal_ortho',
-           'rkcnn_parents', 'jax_compat', 'ablation_setup', 'run_ablations']
+           'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'make_optimizer', 'train', 'synthetic_hierarchy',
+           'recovered', 'SpaceData', 'run_space', 'train_hsae_variant', 'train_hsae_phase', 'run_phase2', 'run_phase3',
+           'InResidual', 'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines', 'load_trained',
+           'train_layer_saes', 'AblationSetup', 'ablation', 'euclidean_teacher', 'moe_top1', 'topk2', 'no_teacher_init',
+           'no_causal_ortho', 'rkcnn_parents', 'jax_compat', 'ablation_setup', 'run_ablations']
 
 # %% ../nbs/10_training.ipynb #f99f3804
 @dataclass
@@ -124,10 +124,22 @@ def load_checkpoint(path:Path, model:nn.Module, opt, rank:int=0) -> dict:
         dev = next(model.parameters()).device
         if mine("cuda") is not None and dev.type == "cuda": torch.cuda.set_rng_state(mine("cuda"), dev)
         opt.load_state_dict(_unflatten_optimizer(t, state["optimizer"]))
+        # the saved state is contiguous; a parameter may not be (a transposed clone): fused Adam pairs them element by element in memory
+        # order, so each state tensor takes its parameter's layout again (without this a resumed run drifted by 2e-3 in 1 step)
+        for p, st in opt.state.items():
+            for k, v in st.items():
+                if isinstance(v, Tensor) and v.shape == p.shape and v.stride() != p.stride(): st[k] = torch.empty_like(p, dtype=v.dtype).copy_(v)
     except Exception as e:
         raise TrainingError(f"cannot resume from {path} ({type(e).__name__}: {e}); delete that checkpoint to fall back "
                             "to an earlier one, or train without resume") from e
     return state
+
+# %% ../nbs/10_training.ipynb #0234c9d1
+def make_optimizer(params, lr:float) -> torch.optim.Adam:
+    "The trainer's Adam (β = 0.9, 0.999), one fused kernel over all parameters where torch has one for their device (CPU, CUDA)."
+    params = list(params)
+    fused = all(p.device.type in ("cpu", "cuda") and p.dtype.is_floating_point for p in params)
+    return torch.optim.Adam(params, lr=lr, betas=(0.9, 0.999), fused=fused or None)
 
 # %% ../nbs/10_training.ipynb #d7d51518
 def _json_row(line:str) -> dict|None:
@@ -181,7 +193,7 @@ def train(
     if cfg.batch_size % W:
         raise DistributedError(f"batch_size {cfg.batch_size} does not split over {W} processes; use a multiple of {W} (it is the global batch)")
     barrier()                                                     # every rank has cleared / prepared cfg.out before any reads it
-    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr, betas=(0.9, 0.999))
+    opt = make_optimizer(model.parameters(), cfg.lr)
     ck_dir = Path(cfg.out)/"checkpoints" if cfg.out else None
     start = 0
     if resume and ck_dir is not None and (last := latest_checkpoint(ck_dir)) is not None:
