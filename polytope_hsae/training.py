@@ -134,7 +134,7 @@ def load_checkpoint(path:Path, model:nn.Module, opt, rank:int=0) -> dict:
                             "to an earlier one, or train without resume") from e
     return state
 
-# %% ../nbs/10_training.ipynb #0234c9d1
+# %% ../nbs/10_training.ipynb #3a6017b3
 def make_optimizer(params, lr:float) -> torch.optim.Adam:
     "The trainer's Adam (β = 0.9, 0.999), one fused kernel over all parameters where torch has one for their device (CPU, CUDA)."
     params = list(params)
