@@ -26,12 +26,12 @@ from .hsae import teacher_parents
 
 # %% auto #0
 __all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'NEXT_TOKEN_KEYS', 'NEXT_TOKEN_LABELS', 'stop_layer',
-           'forward_to_hooks', 'forward_to_hook', 'token_activations', 'ActivationError', 'CaptureItem', 'capture',
-           'corpus_items', 'token_owners', 'LabelledContexts', 'labelled_contexts', 'context_items', 'Normalizer',
-           'ActivationStore', 'next_token_pairs', 'NextTokenContexts', 'split_tokens', 'next_token_contexts',
-           'save_next_token_contexts', 'load_contexts', 'membership_counts', 'context_summary', 'to_saelens_cache',
-           'from_saelens_cache', 'corpus_settings', 'capture_corpus', 'capture_next_token_contexts', 'batch_stream',
-           'capture_contexts', 'run_activations']
+           'forward_to_hooks', 'forward_to_hook', 'token_activations', 'kept_activations', 'ActivationError',
+           'CaptureItem', 'capture', 'corpus_items', 'token_owners', 'LabelledContexts', 'labelled_contexts',
+           'context_items', 'Normalizer', 'ActivationStore', 'next_token_pairs', 'NextTokenContexts', 'split_tokens',
+           'next_token_contexts', 'save_next_token_contexts', 'load_contexts', 'membership_counts', 'context_summary',
+           'to_saelens_cache', 'from_saelens_cache', 'corpus_settings', 'capture_corpus', 'capture_next_token_contexts',
+           'batch_stream', 'capture_contexts', 'run_activations']
 
 # %% ../nbs/07_activations.ipynb #a8211c52
 def stop_layer(model, hook:str) -> int|None:
@@ -47,6 +47,7 @@ def forward_to_hooks(
     tokens:Int[Tensor, "batch pos"],
     hooks:Sequence[str],                     # valid hook names (see `lm.resolve_hook`)
     compute_dtype:str="float32",             # "bfloat16": autocast the forward (faster on GPUs with bf16)
+    past_kv_cache=None,                      # a TransformerLens KV cache holding earlier tokens of these rows (no padding in `tokens`)
 ) -> dict[str, Float[Tensor, "batch pos d"]]:
     "The activations at `hooks` from one forward pass that stops at the last layer any of them needs."
     hooks = list(dict.fromkeys(hooks))
@@ -56,6 +57,7 @@ def forward_to_hooks(
     stops = [stop_layer(model, h) for h in hooks]
     if all(s is not None for s in stops): kw = {"stop_at_layer": max(stops)}
     else: kw = {"return_type": "logits" if any(h.startswith("unembed") for h in hooks) else None}
+    if past_kv_cache is not None: kw.update(past_kv_cache=past_kv_cache, attention_mask=torch.ones_like(tokens))
     with torch.inference_mode(), torch.autocast(tokens.device.type, dtype=torch.bfloat16, enabled=compute_dtype == "bfloat16"):
         model.run_with_hooks(tokens, fwd_hooks=[(h, save) for h in hooks], **kw)
     missing = [h for h in hooks if h not in store]
@@ -66,9 +68,10 @@ def forward_to_hooks(
 # %% ../nbs/07_activations.ipynb #7f694b7a
 def forward_to_hook(
     model, tokens:Int[Tensor, "batch pos"], hook:str, compute_dtype:str="float32",
+    past_kv_cache=None,                      # see `forward_to_hooks`
 ) -> Float[Tensor, "batch pos d"]:
     "The activation at one `hook`, computing only what it needs (no unembedding unless the hook is in it)."
-    return forward_to_hooks(model, tokens, [hook], compute_dtype)[hook]
+    return forward_to_hooks(model, tokens, [hook], compute_dtype, past_kv_cache)[hook]
 
 
 # %% ../nbs/07_activations.ipynb #93abee58
@@ -86,6 +89,47 @@ def token_activations(
     if not all(out.values()): raise ValueError("token_activations got no batches")
     return {h: torch.cat(v) for h, v in out.items()}
 
+
+# %% ../nbs/07_activations.ipynb #048b2bfd
+def _prefix_groups(tokens:Tensor, rows:Tensor, cols:Tensor) -> dict[tuple[int, ...], list[int]]:
+    "Kept pairs grouped by the tokens before them (first-seen order)."
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist())): groups.setdefault(tuple(tokens[r, :c].tolist()), []).append(i)
+    return groups
+
+def kept_activations(
+    model, tokens:Int[Tensor, "batch pos"],
+    rows:Int[Tensor, "n"], cols:Int[Tensor, "n"],  # the kept (row, position) pairs
+    hook:str, compute_dtype:str="float32",
+    share_prefixes:bool|None=None,                 # None: when it pays (one kept position per row, few distinct prefixes)
+    min_group:int=8,                               # … and prefixes shared by at least this many rows on average
+) -> Float[Tensor, "n ..."]:
+    "The activations at `hook` of the kept pairs; rows whose kept position follows the same tokens run that prefix once (KV cache)."
+    from transformer_lens.cache.key_value_cache import TransformerLensKeyValueCache
+    n = len(rows)
+    one_per_row = n > 0 and len(set(rows.tolist())) == n and bool((cols >= 1).all())
+    if share_prefixes and not one_per_row:
+        raise ValueError("share_prefixes needs one kept position per row, after at least one token (position >= 1)")
+    groups = _prefix_groups(tokens, rows, cols) if one_per_row and share_prefixes is not False else None
+    if share_prefixes is None and groups is not None:
+        shared_tokens = sum(len(p) for p in groups) + n
+        share_prefixes = len(groups) * min_group <= n and 2 * shared_tokens <= tokens.numel()
+    if not share_prefixes: return forward_to_hook(model, tokens, hook, compute_dtype)[rows, cols]
+    out = None
+    for prefix, idx in groups.items():
+        cache = TransformerLensKeyValueCache.init_cache(model.cfg, model.cfg.device, 1)
+        forward_to_hook(model, torch.tensor([prefix], device=tokens.device), hook, compute_dtype, past_kv_cache=cache)
+        g = len(idx)
+        for e in cache.entries:                                           # the prefix's keys and values, shared by the group's rows
+            e.past_keys, e.past_values = e.past_keys.expand(g, -1, -1, -1), e.past_values.expand(g, -1, -1, -1)
+        cache.previous_attention_mask = cache.previous_attention_mask.expand(g, -1)
+        cache.freeze()
+        idx_t = torch.tensor(idx)
+        a = forward_to_hook(model, tokens[rows[idx_t], cols[idx_t]][:, None], hook, compute_dtype, past_kv_cache=cache)
+        if a.shape[1] != 1: raise ValueError(f"{hook} has no position axis after the batch axis; use share_prefixes=False")
+        if out is None: out = a.new_empty((n, *a.shape[2:]))
+        out[idx_t.to(a.device)] = a[:, 0]
+    return out
 
 # %% ../nbs/07_activations.ipynb #7c6a228c
 class ActivationError(ValueError):
@@ -191,8 +235,7 @@ def capture(
     for b, item in enumerate(items):
         if seen + item.n <= done: seen += item.n; continue                  # fed a finished shard
         skip = max(done - seen, 0); seen += item.n
-        acts = forward_to_hook(model, item.tokens, hook, compute_dtype)
-        kept = acts[item.rows[skip:], item.cols[skip:]].float().flatten(1)    # [n, d] (per-head hooks: heads × d_head)
+        kept = kept_activations(model, item.tokens, item.rows[skip:], item.cols[skip:], hook, compute_dtype).float().flatten(1)  # [n, d] (per-head hooks: heads × d_head)
         meta["d"] = kept.shape[1]
         if not torch.isfinite(kept).all():
             bad = int((~torch.isfinite(kept)).any(-1).sum())
@@ -713,7 +756,8 @@ def batch_stream(
 
 # %% ../nbs/07_activations.ipynb #89f0ba63
 def capture_contexts(
-    model, cfg, out:str|Path, progress:bool=True, batch_size:int=64,
+    model, cfg, out:str|Path, progress:bool=True,
+    batch_size:int=2048,          # contexts per capture item: each template's prefix runs once per item (`kept_activations`)
     folder:str="contexts_word",   # under `out`: the template contexts' {train,test}/ go here
 ) -> dict:
     "Current-word template contexts (the reported variant) from `<out>/phase1/concepts.json` into `<out>/contexts_word/{split}/`."

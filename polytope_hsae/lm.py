@@ -20,8 +20,8 @@ from .config import cache_dir
 
 # %% auto #0
 __all__ = ['EMBEDDED_MODELS', 'DEFAULT_MODEL', 'LAMBDA_HOOK', 'WORDS', 'offline_hub', 'hub_reachable', 'ModelUnavailableError',
-           'EmbeddedModel', 'embedded_models', 'materialize', 'load_hf', 'load_model', 'top_next_tokens', 'Unembedding',
-           'unembedding', 'resolve_hook', 'word_model']
+           'EmbeddedModel', 'embedded_models', 'materialize', 'load_hf', 'forward_layout', 'load_model',
+           'top_next_tokens', 'Unembedding', 'unembedding', 'resolve_hook', 'word_model']
 
 # %% ../nbs/01_models_lm.ipynb #857c6ae2
 @contextlib.contextmanager
@@ -146,6 +146,29 @@ def load_hf(
                                     f"or delete that folder.") from e
     return hf.eval(), tokenizer
 
+# %% ../nbs/01_models_lm.ipynb #e775b896
+def _relayout(p:torch.nn.Parameter, new:Tensor):
+    "Give parameter `p` the strides of `new` (same values and shape)."
+    if new.shape != p.shape: raise ValueError(f"relayout changed the shape {tuple(p.shape)} -> {tuple(new.shape)}")
+    p.data = new
+
+@torch.no_grad()
+def forward_layout(model):
+    "Store the weights TransformerLens copies on every forward (gated MLPs, `W_O`, `W_U`) in the layout it copies them to; outputs unchanged."
+    for block in getattr(model, "blocks", []):
+        mlp = getattr(block, "mlp", None)
+        if mlp is not None and type(mlp).__name__ == "GatedMLP":            # F.linear(x, W.T.contiguous()) for these three
+            for name in ("W_gate", "W_in", "W_out"):
+                w = getattr(mlp, name, None)
+                if isinstance(w, torch.nn.Parameter) and w.dim() == 2: _relayout(w, w.data.T.contiguous().T)
+        W_O = getattr(getattr(block, "attn", None), "W_O", None)             # rearranged to [d_model, head·d_head], then .contiguous()
+        if isinstance(W_O, torch.nn.Parameter) and W_O.dim() == 3:
+            h, dh, dm = W_O.shape
+            _relayout(W_O, W_O.data.permute(2, 0, 1).reshape(dm, h * dh).contiguous().view(dm, h, dh).permute(1, 2, 0))
+    W_U = getattr(getattr(model, "unembed", None), "W_U", None)              # F.linear(x, W_U.T.contiguous(), b_U)
+    if isinstance(W_U, torch.nn.Parameter) and W_U.dim() == 2: _relayout(W_U, W_U.data.T.contiguous().T)
+    return model
+
 # %% ../nbs/01_models_lm.ipynb #4c2308f4
 _DTYPES = {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}
 
@@ -183,7 +206,7 @@ def load_model(
                 model = _hooked_from_hf(spec.tl_name or str(materialize(name)), hf, tokenizer, device, dtype, **processing)
             del hf
             model.cfg.model_name = name
-            return model
+            return forward_layout(model)
         if not hub_reachable():
             raise ModelUnavailableError(
                 f"{name!r} is not an embedded model and the Hugging Face hub cannot be reached (offline, or HF_HUB_OFFLINE=1). "

@@ -22,7 +22,7 @@ from .rkcnn_init import RkCNNProbe, apply_init, feature_recovery   # the probe, 
 from .config import write_json
 from .lm import unembedding
 from .corpus import token_batches
-from .activations import token_activations, forward_to_hook, context_items, labelled_contexts
+from .activations import token_activations, context_items, labelled_contexts, kept_activations
 from .concepts import ConceptHierarchy
 from .sae import SAE, SAEConfig, init_b_dec_
 from .training import TrainSchedule, train
@@ -196,9 +196,8 @@ def context_activations(model, out:Path, hook:str, per_concept:int=4, seed:int=0
     if not path.exists(): raise FileNotFoundError(f"score_method='knn' needs concept labels from {path}; run Phase 1 (polytope-hsae teacher --out {out}) or use kurtosis")
     lc = labelled_contexts(ConceptHierarchy.load(path), model.tokenizer, "train", per_concept, seed=seed)
     xs, ys = [], []
-    for item in context_items(lc, model.tokenizer):
-        act = forward_to_hook(model, item.tokens.to(model.cfg.device), hook)
-        xs.append(act[item.rows, item.cols].float().cpu()); ys.append(item.labels["concept"])
+    for item in context_items(lc, model.tokenizer, batch_size=2048):      # shared template prefixes run once (`kept_activations`)
+        xs.append(kept_activations(model, item.tokens.to(model.cfg.device), item.rows, item.cols, hook).float().cpu()); ys.append(item.labels["concept"])
     return torch.cat(xs), torch.cat(ys)
 
 def _cached_metrics(folder:Path, compute) -> dict:
