@@ -97,6 +97,14 @@ def _prefix_groups(tokens:Tensor, rows:Tensor, cols:Tensor) -> dict[tuple[int, .
     for i, (r, c) in enumerate(zip(rows.tolist(), cols.tolist())): groups.setdefault(tuple(tokens[r, :c].tolist()), []).append(i)
     return groups
 
+def _kv_cache_class():
+    "TransformerLens's KV cache class (3.x: `cache.key_value_cache`; earlier: `past_key_value_caching`), or None."
+    try: from transformer_lens.cache.key_value_cache import TransformerLensKeyValueCache as C
+    except ImportError:
+        try: from transformer_lens.past_key_value_caching import HookedTransformerKeyValueCache as C
+        except ImportError: return None
+    return C
+
 def kept_activations(
     model, tokens:Int[Tensor, "batch pos"],
     rows:Int[Tensor, "n"], cols:Int[Tensor, "n"],  # the kept (row, position) pairs
@@ -105,19 +113,21 @@ def kept_activations(
     min_group:int=8,                               # … and prefixes shared by at least this many rows on average
 ) -> Float[Tensor, "n ..."]:
     "The activations at `hook` of the kept pairs; rows whose kept position follows the same tokens run that prefix once (KV cache)."
-    from transformer_lens.cache.key_value_cache import TransformerLensKeyValueCache
+    KVCache = _kv_cache_class()
     n = len(rows)
     one_per_row = n > 0 and len(set(rows.tolist())) == n and bool((cols >= 1).all())
     if share_prefixes and not one_per_row:
         raise ValueError("share_prefixes needs one kept position per row, after at least one token (position >= 1)")
-    groups = _prefix_groups(tokens, rows, cols) if one_per_row and share_prefixes is not False else None
+    if share_prefixes and KVCache is None:
+        raise ValueError("share_prefixes needs TransformerLens's KV cache class, which this TransformerLens version does not have")
+    groups = _prefix_groups(tokens, rows, cols) if one_per_row and share_prefixes is not False and KVCache is not None else None
     if share_prefixes is None and groups is not None:
         shared_tokens = sum(len(p) for p in groups) + n
         share_prefixes = len(groups) * min_group <= n and 2 * shared_tokens <= tokens.numel()
     if not share_prefixes: return forward_to_hook(model, tokens, hook, compute_dtype)[rows, cols]
     out = None
     for prefix, idx in groups.items():
-        cache = TransformerLensKeyValueCache.init_cache(model.cfg, model.cfg.device, 1)
+        cache = KVCache.init_cache(model.cfg, model.cfg.device, 1)
         forward_to_hook(model, torch.tensor([prefix], device=tokens.device), hook, compute_dtype, past_kv_cache=cache)
         g = len(idx)
         for e in cache.entries:                                           # the prefix's keys and values, shared by the group's rows
