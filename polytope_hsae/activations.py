@@ -120,10 +120,10 @@ def kept_activations(
         raise ValueError("share_prefixes needs one kept position per row, after at least one token (position >= 1)")
     if share_prefixes and KVCache is None:
         raise ValueError("share_prefixes needs TransformerLens's KV cache class, which this TransformerLens version does not have")
-    groups = _prefix_groups(tokens, rows, cols) if one_per_row and share_prefixes is not False and KVCache is not None else None
-    if share_prefixes is None and groups is not None:
-        shared_tokens = sum(len(p) for p in groups) + n
-        share_prefixes = len(groups) * min_group <= n and 2 * shared_tokens <= tokens.numel()
+    if share_prefixes is not False and one_per_row and KVCache is not None:
+        groups = _prefix_groups(tokens, rows, cols)
+        if share_prefixes is None:                                         # tokens run either way, and forwards of ≥ min_group rows each
+            share_prefixes = len(groups) * min_group <= n and 2 * (sum(map(len, groups)) + n) <= tokens.numel()
     if not share_prefixes: return forward_to_hook(model, tokens, hook, compute_dtype)[rows, cols]
     out = None
     for prefix, idx in groups.items():
