@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, os, re, time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 from collections import Counter
 
 import numpy as np
@@ -30,8 +30,8 @@ __all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'NEXT_TOKEN_
            'CaptureItem', 'capture', 'corpus_items', 'token_owners', 'LabelledContexts', 'labelled_contexts',
            'context_items', 'Normalizer', 'ActivationStore', 'next_token_pairs', 'NextTokenContexts', 'split_tokens',
            'next_token_contexts', 'save_next_token_contexts', 'load_contexts', 'membership_counts', 'context_summary',
-           'to_saelens_cache', 'from_saelens_cache', 'corpus_settings', 'capture_corpus', 'capture_next_token_contexts',
-           'batch_stream', 'capture_contexts', 'run_activations']
+           'to_saelens_cache', 'from_saelens_cache', 'corpus_settings', 'compute_setting', 'capture_corpus',
+           'capture_next_token_contexts', 'batch_stream', 'capture_contexts', 'run_activations']
 
 # %% ../nbs/07_activations.ipynb #a8211c52
 def stop_layer(model, hook:str) -> int|None:
@@ -452,29 +452,30 @@ class ActivationStore:
         normalize:bool=True,                   # apply the recorded normalisation to activations
         buffer_shards:int=2,                   # shards mixed at once (memory: about buffer_shards + 1 shards)
         drop_last:bool=False,
+        load:Callable[[int], dict[str, Tensor]]|None=None,   # reads shard i as `keys` → rows ready to use (not normalised again); default: `shard`
     ) -> Iterator[Tensor|dict[str, Tensor]]:
         "Mini-batches across shards, shuffled with a seed, holding only a few shards in memory."
         keys = list(keys)
+        if load is not None: normalize = False
         need = keys + (["norms"] if normalize and self.normalizer.kind == "unit" and "norms" not in keys else [])
         for epoch in range(epochs):
             rng = np.random.default_rng([seed, epoch])
             order = rng.permutation(len(self.shard_files)) if shuffle else np.arange(len(self.shard_files))
             pool: dict[str, Tensor] = {}
             for j, i in enumerate(order):
-                sh = self.shard(int(i), need)
+                sh = load(int(i)) if load is not None else self.shard(int(i), need)
                 pool = {k: torch.cat([pool[k], sh[k]]) if pool else sh[k] for k in need}
                 last = j == len(order) - 1
                 if not last and (j + 1) % buffer_shards: continue
                 n = len(pool[need[0]])
-                if shuffle:
-                    perm = torch.as_tensor(rng.permutation(n)); pool = {k: v[perm] for k, v in pool.items()}
+                perm = torch.as_tensor(rng.permutation(n)) if shuffle else torch.arange(n)   # rows are gathered batch by batch
                 stop = n if last else n - n % batch_size
                 for s in range(0, stop, batch_size):
                     if s + batch_size > n and (drop_last or not last): break
-                    b = {k: v[s : s + batch_size] for k, v in pool.items()}
+                    b = {k: v[perm[s : s + batch_size]] for k, v in pool.items()}
                     if normalize and "activations" in b: b["activations"] = self.normalizer(b["activations"], b.get("norms"))
                     yield b["activations"] if keys == ["activations"] else {k: b[k] for k in keys}
-                pool = {k: v[stop:] for k, v in pool.items()}
+                pool = {k: v[perm[stop:]] for k, v in pool.items()}
 
 # %% ../nbs/07_activations.ipynb #faad9334
 NEXT_TOKEN_KEYS = ("token_ids", "positions", "sequences")
@@ -693,7 +694,11 @@ def corpus_settings(cfg) -> dict:
     a = cfg.activations
     settings = {"seed": cfg.seed, "seq_len": a.seq_len, "batch_size": a.batch_size, "n_tokens": a.n_tokens, "skip_bos": True}
     if a.holdout_docs or a.corpus_epochs > 1: settings |= {"holdout_docs": a.holdout_docs, "corpus_epochs": a.corpus_epochs}   # (absent: older stores still resume)
-    return settings
+    return settings | compute_setting(cfg)
+
+def compute_setting(cfg) -> dict:
+    "The forward's dtype when it is not float32 (recorded so that a capture is never resumed in another precision)."
+    return {} if cfg.activations.compute_dtype == "float32" else {"compute_dtype": cfg.activations.compute_dtype}
 
 def capture_corpus(
     model, cfg, out:str|Path, progress:bool=True,
@@ -778,7 +783,7 @@ def capture_contexts(
         f = Path(out)/folder/split
         meta = capture(model, context_items(lc, model.tokenizer, batch_size), f, hook=cfg.model.hook,
                        shard_tokens=a.shard_tokens, compute_dtype=a.compute_dtype, source=f"contexts/{split}",
-                       settings={"seed": cfg.seed, "per_concept": a.contexts_per_concept, "n_concepts": len(hier)},
+                       settings={"seed": cfg.seed, "per_concept": a.contexts_per_concept, "n_concepts": len(hier), **compute_setting(cfg)},
                        total=len(lc), progress=progress, model_name=cfg.model.name)
         write_json(f/"contexts.json", {"kind": "word", "concept_names": hier.names, **asdict(lc)})
         result[split] = {"contexts": len(lc), "concepts_with_contexts": len(set(lc.concepts)),

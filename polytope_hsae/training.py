@@ -289,15 +289,25 @@ def _train_config(cfg, steps:int, out:Path, seed:int, freeze:int=0) -> TrainSche
                        resample_every=t.resample_every, autocast=t.autocast)
 
 class SpaceData:
-    "A corpus store's (normalised) batches mapped into a model's input space: what `train`, b_dec and probes read."
-    def __init__(self, store, space:InputSpace|None=None):
+    "A corpus store's (normalised) rows mapped into a model's input space, shard by shard: what `train`, b_dec and probes read."
+    def __init__(self, store, space:InputSpace|None=None,
+                 hold_bytes:int=2**30):     # a store no larger (float32) is mapped once and held in memory for every later pass
         self.store, self.space = store, space or InputSpace()
+        self.hold = len(store) * store.d * 4 <= hold_bytes
+        self._held: dict[int, Tensor] = {}  # shard index → its rows in the model's space
     def __len__(self) -> int: return len(self.store)
     @property
     def d(self) -> int: return self.store.d
+    def shard(self, i:int) -> dict[str, Tensor]:
+        "Shard i's activations, normalised and in the model's space (from memory after the first read when the store is held)."
+        if i in self._held: return {"activations": self._held[i]}
+        sh = self.store.shard(i, ["activations", "norms"] if self.store.normalizer.kind == "unit" else ["activations"])
+        x = self.space.to_model(self.store.normalizer(sh["activations"], sh.get("norms")))
+        if self.hold: self._held[i] = x
+        return {"activations": x}
     def batches(self, batch_size:int, seed:int=0, epochs:int=1, drop_last:bool=False, shuffle:bool=True) -> Iterator[Tensor]:
-        for b in self.store.batches(batch_size, shuffle=shuffle, seed=seed, epochs=epochs, drop_last=drop_last):
-            yield self.space.to_model(b)
+        "The store's batches (same order for a seed), each row mapped into the model's space."
+        return self.store.batches(batch_size, shuffle=shuffle, seed=seed, epochs=epochs, drop_last=drop_last, load=self.shard)
     def sample(self, n:int=20_000) -> Float[Tensor, "n d"]:
         "The first `n` rows (unshuffled: deterministic), in the model's space."
         rows, got = [], 0
@@ -306,8 +316,8 @@ class SpaceData:
             if got >= n: break
         return torch.cat(rows)[:n]
     def all(self) -> Float[Tensor, "n d"]:
-        "Every row in the model's space (for small stores)."
-        return self.space.to_model(self.store.load(["activations", "norms"], normalize=True)["activations"].float())
+        "Every row in the model's space, in store order (for small stores)."
+        return torch.cat([self.shard(i)["activations"] for i in range(len(self.store.shard_files))])
 
 def run_space(ctx, tensors:dict|None=None) -> InputSpace:
     "The run's input space (`hsae.space`): residual, or causal around the corpus mean (cached in `<out>/activations/mean.safetensors`)."
