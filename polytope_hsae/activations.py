@@ -407,7 +407,9 @@ class ActivationStore:
         if not self.shard_files: return []
         with safe_open(str(self.shard_files[0]), "pt") as f: return list(f.keys())
 
-    def shard(self, i:int, keys:Iterable[str]|None=None) -> dict[str, Tensor]:
+    def shard(self, i:int, keys:Iterable[str]|None=None,
+              device:str|torch.device|None=None,    # move the tensors there first (a GPU converts and checks them itself)
+             ) -> dict[str, Tensor]:
         "Tensors of shard i (all keys, or those named); activations as float32."
         from safetensors import safe_open
         try:
@@ -415,6 +417,7 @@ class ActivationStore:
                 out = {k: f.get_tensor(k) for k in (keys or f.keys())}
         except Exception as e:
             raise ActivationError(f"{self.shard_files[i]} is unreadable ({e}); {self.recapture_advice()}") from e
+        if device is not None: out = {k: v.to(device) for k, v in out.items()}
         if "activations" in out:
             out["activations"] = out["activations"].float()
             if not torch.isfinite(out["activations"]).all():      # a NaN row would silently change every metric read from it
@@ -469,6 +472,7 @@ class ActivationStore:
                 if not last and (j + 1) % buffer_shards: continue
                 n = len(pool[need[0]])
                 perm = torch.as_tensor(rng.permutation(n)) if shuffle else torch.arange(n)   # rows are gathered batch by batch
+                perm = perm.to(pool[need[0]].device)                                           # (where a loader put the rows)
                 stop = n if last else n - n % batch_size
                 for s in range(0, stop, batch_size):
                     if s + batch_size > n and (drop_last or not last): break

@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/metrics.html.md"""
 
 # %% ../nbs/11_metrics.ipynb #aaa68b86
 from __future__ import annotations
-import json, math, os, shutil, time, warnings
+import json, math, shutil, time, warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from dataclasses import dataclass
@@ -26,7 +26,7 @@ from .hsae import teacher_parents
 from .geometry import space_of
 from .corpus import activation_batches, token_batches
 from .config import write_json
-from .training import load_trained, run_space
+from .training import free_bytes, load_trained, run_space
 
 # %% auto #0
 __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'median_abs_cos', 'FiringCounter', 'hsae_usage',
@@ -95,16 +95,12 @@ def _next_token_ce_kl(logits:Tensor, tokens:Tensor, clean_logp:Tensor|None):
 def ce_micro_tokens(
     d_vocab:int,
     bytes_per_entry:int,               # bytes held per (token, vocabulary entry) while a micro-batch is scored
-    available:int|None=None,           # free memory in bytes (None: `psutil.virtual_memory().available`)
+    available:int|None=None,           # free memory in bytes (None: `training.free_bytes("cpu")`)
     share:float=0.25,                  # use at most this share of the free memory …
     max_bytes:int=2**30,               # … and at most this many bytes (larger micro-batches are no faster)
 ) -> int:
     "Tokens per CE micro-batch, sized from the free memory rather than fixed."
-    if available is None:
-        try:
-            import psutil
-            available = psutil.virtual_memory().available
-        except ImportError: available = os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    if available is None: available = free_bytes("cpu")
     return max(1, int(min(share * available, max_bytes) // (bytes_per_entry * d_vocab)))
 
 class FinalTail:

@@ -29,10 +29,10 @@ from .validation import load_teacher
 # %% auto #0
 __all__ = ['REGULARISERS', 'DECODER_PARAMS', 'BASELINES', 'ABLATIONS', 'TrainSchedule', 'TrainingError', 'lr_factor',
            'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'make_optimizer', 'train', 'synthetic_hierarchy',
-           'recovered', 'SpaceData', 'run_space', 'train_hsae_variant', 'train_hsae_phase', 'run_phase2', 'run_phase3',
-           'InResidual', 'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines', 'load_trained',
-           'train_layer_saes', 'AblationSetup', 'ablation', 'euclidean_teacher', 'moe_top1', 'topk2', 'no_teacher_init',
-           'no_causal_ortho', 'rkcnn_parents', 'jax_compat', 'ablation_setup', 'run_ablations']
+           'recovered', 'free_bytes', 'SpaceData', 'run_space', 'train_hsae_variant', 'train_hsae_phase', 'run_phase2',
+           'run_phase3', 'InResidual', 'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines',
+           'load_trained', 'train_layer_saes', 'AblationSetup', 'ablation', 'euclidean_teacher', 'moe_top1', 'topk2',
+           'no_teacher_init', 'no_causal_ortho', 'rkcnn_parents', 'jax_compat', 'ablation_setup', 'run_ablations']
 
 # %% ../nbs/10_training.ipynb #f99f3804
 @dataclass
@@ -288,36 +288,47 @@ def _train_config(cfg, steps:int, out:Path, seed:int, freeze:int=0) -> TrainSche
                        checkpoint_every=t.checkpoint_every, out=str(out), seed=seed, freeze_decoder_steps=freeze,
                        resample_every=t.resample_every, autocast=t.autocast)
 
+def free_bytes(device:str|torch.device) -> int:
+    "Free memory on `device` in bytes: the CUDA driver's count on a GPU, the system's available memory otherwise."
+    device = torch.device(device)
+    if device.type == "cuda":                                   # free on the device + what PyTorch's allocator holds unused
+        return torch.cuda.mem_get_info(device)[0] + torch.cuda.memory_reserved(device) - torch.cuda.memory_allocated(device)
+    try:
+        import psutil
+        return psutil.virtual_memory().available
+    except ImportError: return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
 class SpaceData:
-    "A corpus store's (normalised) rows mapped into a model's input space, shard by shard: what `train`, b_dec and probes read."
+    "A corpus store's (normalised) rows mapped into a model's input space on the training device, shard by shard: what `train`, b_dec and probes read."
     def __init__(self, store, space:InputSpace|None=None,
-                 hold_bytes:int=2**30):     # a store no larger (float32) is mapped once and held in memory for every later pass
-        self.store, self.space = store, space or InputSpace()
-        self.hold = len(store) * store.d * 4 <= hold_bytes
-        self._held: dict[int, Tensor] = {}  # shard index → its rows in the model's space
+                 device:str|torch.device="cpu",   # where rows are mapped and batches come from (the model's device)
+                 hold_bytes:int|None=None):       # hold the mapped store there when it takes no more (None: a quarter of the free memory)
+        self.store, self.space, self.device = store, space or InputSpace(), torch.device(device)
+        self.hold = len(store) * store.d * 4 <= (free_bytes(self.device) // 4 if hold_bytes is None else hold_bytes)
+        self._held: dict[int, Tensor] = {}       # shard index → its rows in the model's space, on `device`
     def __len__(self) -> int: return len(self.store)
     @property
     def d(self) -> int: return self.store.d
     def shard(self, i:int) -> dict[str, Tensor]:
-        "Shard i's activations, normalised and in the model's space (from memory after the first read when the store is held)."
+        "Shard i's activations, normalised and in the model's space on `device` (from memory after the first read when held)."
         if i in self._held: return {"activations": self._held[i]}
-        sh = self.store.shard(i, ["activations", "norms"] if self.store.normalizer.kind == "unit" else ["activations"])
+        sh = self.store.shard(i, ["activations", "norms"] if self.store.normalizer.kind == "unit" else ["activations"], device=self.device)
         x = self.space.to_model(self.store.normalizer(sh["activations"], sh.get("norms")))
         if self.hold: self._held[i] = x
         return {"activations": x}
     def batches(self, batch_size:int, seed:int=0, epochs:int=1, drop_last:bool=False, shuffle:bool=True) -> Iterator[Tensor]:
-        "The store's batches (same order for a seed), each row mapped into the model's space."
+        "The store's batches (same order for a seed), each row mapped into the model's space, on `device`."
         return self.store.batches(batch_size, shuffle=shuffle, seed=seed, epochs=epochs, drop_last=drop_last, load=self.shard)
     def sample(self, n:int=20_000) -> Float[Tensor, "n d"]:
-        "The first `n` rows (unshuffled: deterministic), in the model's space."
+        "The first `n` rows (unshuffled: deterministic), in the model's space, on the CPU (models are initialised there)."
         rows, got = [], 0
         for b in self.batches(min(n, 4096), shuffle=False):
             rows.append(b); got += len(b)
             if got >= n: break
-        return torch.cat(rows)[:n]
+        return torch.cat(rows)[:n].cpu()
     def all(self) -> Float[Tensor, "n d"]:
-        "Every row in the model's space, in store order (for small stores)."
-        return torch.cat([self.shard(i)["activations"] for i in range(len(self.store.shard_files))])
+        "Every row in the model's space, in store order, on the CPU (for small stores)."
+        return torch.cat([self.shard(i)["activations"].cpu() for i in range(len(self.store.shard_files))])
 
 def run_space(ctx, tensors:dict|None=None) -> InputSpace:
     "The run's input space (`hsae.space`): residual, or causal around the corpus mean (cached in `<out>/activations/mean.safetensors`)."
@@ -367,7 +378,7 @@ def train_hsae_variant(
     if hcfg.causal_ortho_lambda and cov is None: raise ValueError("causal_ortho_lambda > 0 needs cov= (the teacher's 'cov')")
     space = run_space(ctx, teacher)
     hcfg = dataclasses.replace(hcfg, space=space.name)
-    data = SpaceData(ActivationStore(ctx.out/"activations"), space)
+    data = SpaceData(ActivationStore(ctx.out/"activations"), space, device=cfg.model.device)
     if space.name == "causal" and cov is not None: cov = torch.eye(data.d, dtype=torch.float64)   # l-space: causal = Euclidean
     steps = cfg.training.stage_a_steps + cfg.training.stage_b_steps if two_stage else cfg.training.steps
     out_seeds, probe_data = {}, None
@@ -472,7 +483,7 @@ def run_baselines(ctx, progress:bool=True) -> dict:
     "The flat baselines of `eval.baselines`, one per seed, into `<out>/baselines/<kind>/seed_<s>/`."
     cfg = ctx.cfg
     space = run_space(ctx)
-    data = SpaceData(ActivationStore(ctx.out/"activations"), space)
+    data = SpaceData(ActivationStore(ctx.out/"activations"), space, device=cfg.model.device)
     res = {}
     for kind in cfg.eval.baselines:
         t0, seeds = time.time(), {}
