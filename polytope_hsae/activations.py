@@ -25,13 +25,14 @@ from .concepts import TEMPLATES, fill_template, word_start_marker, ConceptHierar
 from .hsae import teacher_parents
 
 # %% auto #0
-__all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'NEXT_TOKEN_KEYS', 'NEXT_TOKEN_LABELS', 'stop_layer',
-           'forward_to_hooks', 'forward_to_hook', 'token_activations', 'kept_activations', 'ActivationError',
-           'CaptureItem', 'capture', 'corpus_items', 'token_owners', 'LabelledContexts', 'labelled_contexts',
-           'context_items', 'Normalizer', 'ActivationStore', 'next_token_pairs', 'NextTokenContexts', 'split_tokens',
-           'next_token_contexts', 'save_next_token_contexts', 'load_contexts', 'membership_counts', 'context_summary',
-           'to_saelens_cache', 'from_saelens_cache', 'corpus_settings', 'compute_setting', 'capture_corpus',
-           'capture_next_token_contexts', 'batch_stream', 'capture_contexts', 'run_activations']
+__all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'COMPUTE_DTYPES', 'NEXT_TOKEN_KEYS', 'NEXT_TOKEN_LABELS',
+           'stop_layer', 'forward_to_hooks', 'forward_to_hook', 'token_activations', 'kept_activations',
+           'ActivationError', 'CaptureItem', 'capture', 'corpus_items', 'token_owners', 'LabelledContexts',
+           'labelled_contexts', 'context_items', 'Normalizer', 'ActivationStore', 'next_token_pairs',
+           'NextTokenContexts', 'split_tokens', 'next_token_contexts', 'save_next_token_contexts', 'load_contexts',
+           'membership_counts', 'context_summary', 'to_saelens_cache', 'from_saelens_cache', 'corpus_settings',
+           'compute_setting', 'capture_corpus', 'capture_next_token_contexts', 'batch_stream', 'capture_contexts',
+           'run_activations']
 
 # %% ../nbs/07_activations.ipynb #a8211c52
 def stop_layer(model, hook:str) -> int|None:
@@ -187,7 +188,8 @@ class _ShardBuffer:
 
 # %% ../nbs/07_activations.ipynb #7b33e229
 STORE_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
-RESUME_KEYS = ("model", "hook", "source", "settings", "store_dtype", "shard_tokens", "rank")
+RESUME_KEYS = ("model", "hook", "source", "settings", "store_dtype", "shard_tokens", "rank", "compute_dtype")   # a restart must ask the same
+COMPUTE_DTYPES = ("float32", "bfloat16")
 
 def _finished_shards(out:Path, meta:dict) -> list[dict]:
     "Shards recorded in meta.json that exist and open with the recorded count; anything else is dropped."
@@ -221,10 +223,11 @@ def capture(
     from tqdm.auto import tqdm
     hook = resolve_hook(model, hook)
     if store_dtype not in STORE_DTYPES: raise ValueError(f"unknown store_dtype {store_dtype!r}; use one of {list(STORE_DTYPES)}")
+    if compute_dtype not in COMPUTE_DTYPES: raise ValueError(f"unknown compute_dtype {compute_dtype!r}; use one of {list(COMPUTE_DTYPES)}")
     out = Path(out); out.mkdir(parents=True, exist_ok=True)
     for tmp in out.glob(".tmp-*"): tmp.unlink()                        # half-written leftovers of a crash
     head = {"model": model_name or model.cfg.model_name, "hook": hook, "source": source, "settings": settings or {},
-            "store_dtype": store_dtype, "shard_tokens": shard_tokens, "rank": rank}
+            "store_dtype": store_dtype, "shard_tokens": shard_tokens, "rank": rank, "compute_dtype": compute_dtype}   # the forward's precision: never resumed in another
     meta_path = out/"meta.json"
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     if meta:
@@ -236,7 +239,7 @@ def capture(
     for f in out.glob("shard_*.safetensors"):                              # shards not (validly) recorded: redo them
         if f.name not in {s["file"] for s in shards}: f.unlink()
     done = sum(s["count"] for s in shards)
-    meta = {**head, "d": meta.get("d"), "count": done, "shards": shards, "complete": False, "compute_dtype": compute_dtype,
+    meta = {**head, "d": meta.get("d"), "count": done, "shards": shards, "complete": False,
             "labels": meta.get("labels", []), "seconds": meta.get("seconds", 0.0)}
     write_json(meta_path, meta)
     buf = _ShardBuffer(out, shard_tokens, rank, STORE_DTYPES[store_dtype], start_index=len(shards))
@@ -701,7 +704,7 @@ def corpus_settings(cfg) -> dict:
     return settings | compute_setting(cfg)
 
 def compute_setting(cfg) -> dict:
-    "The forward's dtype when it is not float32 (recorded so that a capture is never resumed in another precision)."
+    "The forward's dtype in the settings when it is not float32 (`capture` refuses another precision itself; this keeps stores made with it resumable)."
     return {} if cfg.activations.compute_dtype == "float32" else {"compute_dtype": cfg.activations.compute_dtype}
 
 def capture_corpus(

@@ -218,7 +218,7 @@ def merge_rank_captures(folder:str|Path, world:int, normalize:str="none") -> Act
     head = {k: metas[0][k] for k in RESUME_KEYS}
     head.update(rank=0, settings={k: v for k, v in metas[0]["settings"].items() if k != "world_size"})
     meta = {**head, "d": next((m["d"] for m in metas if m.get("d") is not None), None), "count": sum(s["count"] for _, s in order),
-            "shards": [s for _, s in order], "complete": True, "compute_dtype": metas[0].get("compute_dtype"),
+            "shards": [s for _, s in order], "complete": True,
             "labels": next((m["labels"] for m in metas if m.get("labels")), []), "seconds": max(m.get("seconds", 0.0) for m in metas),
             "world_size": world}
     write_json(folder/"meta.json", meta)
@@ -244,7 +244,7 @@ def capture_corpus_distributed(model, cfg, out:str|Path, progress:bool=True) -> 
     r, w, a = rank(), world_size(), cfg.activations
     folder = Path(out)/"activations"
     head = {"model": cfg.model.name, "hook": resolve_hook(model, cfg.model.hook), "source": a.source, "settings": corpus_settings(cfg),
-            "store_dtype": a.store_dtype, "shard_tokens": a.shard_tokens, "rank": 0}
+            "store_dtype": a.store_dtype, "shard_tokens": a.shard_tokens, "rank": 0, "compute_dtype": a.compute_dtype}
     if not _complete_store(folder, head):                     # every rank reads this before any rank can write meta.json
         capture_corpus_rank(model, cfg, out, r, w, progress=progress and r == 0)
         barrier()
