@@ -28,7 +28,7 @@ from .hsae import teacher_parents
 __all__ = ['SHARD_NAME', 'SHARD_RE', 'STORE_DTYPES', 'RESUME_KEYS', 'COMPUTE_DTYPES', 'NEXT_TOKEN_KEYS', 'NEXT_TOKEN_LABELS',
            'stop_layer', 'forward_to_hooks', 'forward_to_hook', 'token_activations', 'kept_activations',
            'ActivationError', 'CaptureItem', 'capture', 'corpus_items', 'token_owners', 'LabelledContexts',
-           'labelled_contexts', 'context_items', 'Normalizer', 'ActivationStore', 'next_token_pairs',
+           'labelled_contexts', 'context_items', 'Normalizer', 'ActivationStore', 'write_store', 'next_token_pairs',
            'NextTokenContexts', 'split_tokens', 'next_token_contexts', 'save_next_token_contexts', 'load_contexts',
            'membership_counts', 'context_summary', 'to_saelens_cache', 'from_saelens_cache', 'corpus_settings',
            'compute_setting', 'capture_corpus', 'capture_next_token_contexts', 'batch_stream', 'capture_contexts',
@@ -484,6 +484,38 @@ class ActivationStore:
                     yield b["activations"] if keys == ["activations"] else {k: b[k] for k in keys}
                 pool = {k: v[perm[stop:]] for k, v in pool.items()}
 
+# %% ../nbs/07_activations.ipynb #a5d77035
+def write_store(
+    out:str|Path,                          # the store folder (its earlier shards and meta.json are replaced)
+    blocks:Iterable[dict[str, Tensor]],    # rows: "activations" [n, d] plus labels [n] (the same keys in every block)
+    shard_tokens:int=50_000,               # rows per shard
+    store_dtype:str="float32",
+    model:str="", hook:str="", source:str="",
+    settings:dict|None=None,               # recorded in meta.json (what determined the rows)
+) -> ActivationStore:
+    "A complete store from blocks of rows made without a model (imports, synthetic data), in the layout `capture` writes."
+    if store_dtype not in STORE_DTYPES: raise ValueError(f"unknown store_dtype {store_dtype!r}; use one of {list(STORE_DTYPES)}")
+    out = Path(out); out.mkdir(parents=True, exist_ok=True)
+    for f in [*out.glob("shard_*.safetensors"), *out.glob(".tmp-*"), out/"meta.json"]: f.unlink(missing_ok=True)
+    buf, d, labels = _ShardBuffer(out, shard_tokens, 0, STORE_DTYPES[store_dtype], 0), None, None
+    for b, block in enumerate(blocks):
+        if "activations" not in block: raise ActivationError(f"block {b} has no 'activations' (keys: {sorted(block)})")
+        acts = block["activations"].float()
+        if acts.ndim != 2: raise ActivationError(f"block {b}: activations must be [rows, d], got shape {tuple(acts.shape)}")
+        keys = sorted(k for k in block if k not in ("activations", "norms"))
+        if d is None: d, labels = acts.shape[1], keys
+        if (acts.shape[1], keys) != (d, labels):
+            raise ActivationError(f"block {b} has d={acts.shape[1]} and keys {keys}; the first block had d={d} and keys {labels}")
+        if not torch.isfinite(acts).all(): raise ActivationError(f"block {b} holds non-finite activations; a store never does")
+        buf.add({**block, "activations": acts, "norms": block.get("norms", acts.norm(dim=-1))})
+    buf.close()
+    if d is None: raise ActivationError("no rows given: a store needs at least one block of activations")
+    meta = {"model": model, "hook": hook, "source": source, "settings": settings or {}, "store_dtype": store_dtype,
+            "shard_tokens": shard_tokens, "rank": 0, "compute_dtype": None, "d": d, "count": sum(s["count"] for s in buf.written),
+            "shards": buf.written, "complete": True, "labels": [k for k in labels if k not in ("token_ids", "positions")], "seconds": 0.0}
+    write_json(out/"meta.json", meta)
+    return ActivationStore(out)
+
 # %% ../nbs/07_activations.ipynb #faad9334
 NEXT_TOKEN_KEYS = ("token_ids", "positions", "sequences")
 
@@ -678,22 +710,16 @@ def from_saelens_cache(
     hook = hook or (cols[0] if len(cols) == 1 else None)
     if hook not in ds.column_names: raise ActivationError(f"choose the activation column with hook=...; columns: {ds.column_names}")
     ds = ds.with_format("torch")
-    out = Path(out); out.mkdir(parents=True, exist_ok=True)
-    buf = _ShardBuffer(out, shard_tokens, 0, torch.float32, 0)
-    for s in range(0, len(ds), 256):
-        rows = ds[s : s + 256]
-        acts = rows[hook].float(); n_seq, ctx, d = acts.shape
-        seq = torch.arange(s, s + n_seq)[:, None].expand(n_seq, ctx).reshape(-1)
-        pos = torch.arange(ctx)[None].expand(n_seq, ctx).reshape(-1).to(torch.int32)
-        flat = acts.reshape(-1, d)
-        toks = rows["token_ids"].reshape(-1).to(torch.int64) if "token_ids" in rows else torch.full((len(flat),), -1)
-        buf.add({"activations": flat, "norms": flat.norm(dim=-1), "token_ids": toks, "positions": pos, "sequences": seq})
-    buf.close()
-    meta = {"model": model_name, "hook": hook, "source": f"sae_lens cache {path}", "settings": {}, "store_dtype": "float32",
-            "shard_tokens": shard_tokens, "rank": 0, "d": d, "count": sum(x["count"] for x in buf.written), "shards": buf.written,
-            "complete": True, "labels": ["sequences"], "seconds": 0.0}
-    write_json(out/"meta.json", meta)
-    return ActivationStore(out)
+    def blocks():
+        for s in range(0, len(ds), 256):
+            rows = ds[s : s + 256]
+            acts = rows[hook].float(); n_seq, ctx, d = acts.shape
+            seq = torch.arange(s, s + n_seq)[:, None].expand(n_seq, ctx).reshape(-1)
+            pos = torch.arange(ctx)[None].expand(n_seq, ctx).reshape(-1).to(torch.int32)
+            flat = acts.reshape(-1, d)
+            toks = rows["token_ids"].reshape(-1).to(torch.int64) if "token_ids" in rows else torch.full((len(flat),), -1)
+            yield {"activations": flat, "token_ids": toks, "positions": pos, "sequences": seq}
+    return write_store(out, blocks(), shard_tokens, model=model_name, hook=hook, source=f"sae_lens cache {path}")
 
 # %% ../nbs/07_activations.ipynb #176bc81f
 def corpus_settings(cfg) -> dict:
