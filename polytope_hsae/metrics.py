@@ -34,8 +34,8 @@ __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', '
            'concept_relations', 'membership_relations', 'f1_matrix', 'match_latents', 'concept_scores', 'ContextSet',
            'causal_cosine', 'teacher_directions', 'absorption_scores', 'auc', 'concept_direction_aucs', 'encode_all',
            'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict', 'ablation_change', 'eval_token_batches',
-           'eval_activations', 'evaluate_model', 'flat_metrics', 'mean_ci_present', 'run_inputs', 'word_context_sets',
-           'run_concept_aucs', 'run_phase4']
+           'leading_sequences', 'eval_activations', 'evaluate_model', 'flat_metrics', 'mean_ci_present', 'run_inputs',
+           'word_context_sets', 'run_concept_aucs', 'run_phase4']
 
 # %% ../nbs/11_metrics.ipynb #14beafbd
 def explained_variance(
@@ -681,6 +681,22 @@ def eval_token_batches(cfg, tokenizer, n_tokens:int|None=None) -> list[Tensor]:
     if not batches: raise ValueError(f"the corpus has no tokens left after the {a.n_tokens} training tokens; lower activations.n_tokens")
     return batches
 
+def leading_sequences(
+    batches:list[Int[Tensor, "batch seq"]],
+    n_tokens:int,                          # at least this many tokens (BOS positions counted), in whole sequences
+    acts:list[Tensor]|None=None,           # the batches' activations ([batch, seq, d] each), cut the same way
+) -> tuple[list[Tensor], list[Tensor]|None]:
+    "The first whole sequences of `batches` holding at least `n_tokens` tokens (the last batch cut to the rows needed), and their activations."
+    if n_tokens <= 0: return [], ([] if acts is not None else None)
+    kept, kept_acts, left = [], [], n_tokens
+    for i, b in enumerate(batches):
+        rows = min(len(b), -(-left // b.shape[1]))
+        kept.append(b[:rows])
+        if acts is not None: kept_acts.append(acts[i][:rows])
+        left -= rows * b.shape[1]
+        if left <= 0: break
+    return kept, (kept_acts if acts is not None else None)
+
 @torch.no_grad()
 def eval_activations(
     model, batches:list[Tensor], hook:str,
@@ -812,8 +828,7 @@ def run_phase4(ctx, progress:bool=True) -> dict:
     batches = eval_token_batches(cfg, lm.tokenizer)
     acts = [forward_to_hook(lm, b.to(lm.cfg.device), store.hook) for b in batches]   # once: EV rows and the clean CE pass
     x_eval = eval_activations(lm, batches, store.hook, acts=acts)
-    per = cfg.activations.batch_size * cfg.activations.seq_len
-    ce_batches = batches[: max(1, -(-cfg.eval.ce_tokens // per))] if cfg.eval.ce_tokens > 0 else []
+    ce_batches, ce_acts = leading_sequences(batches, cfg.eval.ce_tokens, acts)   # whole sequences, not whole capture batches
     ref_path = evdir/"ce_reference.json"
     ce_ref = json.loads(ref_path.read_text()) if ref_path.exists() else None
     groups = _group_models(out)
@@ -826,7 +841,7 @@ def run_phase4(ctx, progress:bool=True) -> dict:
         sae = load_trained(path, space).eval()                  # causal-space models are seen from λ (InResidual)
         ce_here = ce_batches if g in GROUPS_MAIN or g in cfg.eval.baselines else []   # CE: H-SAEs and flat baselines; ablations: the cheap metrics
         if ce_here and ce_clean is None and FinalTail.applies(lm, resolve_hook(lm, store.hook)):
-            ce_clean = clean_ce(lm, ce_batches, store.hook, acts=acts[:len(ce_batches)])
+            ce_clean = clean_ce(lm, ce_batches, store.hook, acts=ce_acts)
         r = evaluate_model(sae, x_eval, norm, train_ctx, test_ctx, hier, R, cfg.eval.dead_window,
                            lm=lm, ce_batches=ce_here, hook=store.hook, ce_reference=ce_ref, ce_clean=ce_clean,
                            teacher=tensors, absorption_cos=cfg.eval.absorption_cos, word=word, n_parents=cfg.hsae.n_parents)

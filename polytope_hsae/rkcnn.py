@@ -26,7 +26,7 @@ from .activations import token_activations, context_items, labelled_contexts, ke
 from .concepts import ConceptHierarchy
 from .sae import SAE, SAEConfig, init_b_dec_
 from .training import TrainSchedule, train
-from .metrics import encode_all, explained_variance, l0, spliced_loss, mean_ci
+from .metrics import encode_all, explained_variance, l0, spliced_loss, mean_ci, leading_sequences
 from .viz import write_html_page, RawHTML
 
 # %% auto #0
@@ -216,8 +216,7 @@ def _compare_hook(ctx, hook:str, data:dict, seeds:list[int], folder:Path, steps:
     if rc.score_method == "knn": x_probe, labels = context_activations(lm, ctx.out, hook, ctx.cfg.activations.contexts_per_concept, ctx.cfg.seed)
     ce_batches, ref = None, None
     if with_ce:
-        per = data["eval_batches"][0].numel()
-        ce_batches = data["eval_batches"][: max(1, -(-rc.ce_tokens // per))]
+        ce_batches, _ = leading_sequences(data["eval_batches"], rc.ce_tokens)
     per_seed = {"baseline": {}, "rkcnn": {}}
     for seed in seeds:
         models = {init: train_compared_sae(x, hook, init, rc, seed, scale, folder/init/f"seed_{seed}", steps, ctx.cfg.model.name,

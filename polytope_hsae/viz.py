@@ -6,7 +6,7 @@ Docs: https://polytope-hsae.github.io/polytope_hsae/polytopes.html.md"""
 
 # %% ../nbs/06_polytopes.ipynb #a68ed315
 from __future__ import annotations
-import difflib, html, json, os, shutil, subprocess, sys, tempfile
+import difflib, html, io, json, os, shutil, subprocess, sys, tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
