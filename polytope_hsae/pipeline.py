@@ -217,17 +217,21 @@ def _run_locked(cfg, out:Path, force:list[str], log, only) -> dict:
             if not (out/ph.marker).exists(): log(f"{head} -- optional, not requested (polytope-hsae {ph.name})")
             continue
         if (out/ph.marker).exists() and not ({"all", ph.name} & set(force)):
-            record["phases"][ph.name] = {"status": "skipped (complete)", "output": ph.marker}
+            try: took = read_json(out/ph.marker).get("seconds")
+            except JSONFileError: took = None
+            record["phases"][ph.name] = {"status": "skipped (complete)", "output": ph.marker, "seconds_when_ran": took}
             log(f"{head} -- already complete, skipped (--force {ph.name} to redo)"); continue
         log(f"{head} -- running")
         t0 = time.time(); ctx.fresh = bool({"all", ph.name} & set(force))
         try: result = ph.fn(ctx)
-        except Exception as e:
-            record["phases"][ph.name] = {"status": "failed", "error": f"{type(e).__name__}: {e}", "seconds": round(time.time() - t0, 1)}
+        except BaseException as e:                               # an error, or Ctrl-C / SIGINT from a time limit
+            status = "failed" if isinstance(e, Exception) else "interrupted"
+            record["phases"][ph.name] = {"status": status, "error": f"{type(e).__name__}: {e}", "seconds": round(time.time() - t0, 1)}
             write_json(out/"run.json", record); raise
         result = {**result, "seconds": round(time.time() - t0, 1)}
         write_json(out/ph.marker, result)                        # the marker last: it exists only over finished outputs
         record["phases"][ph.name] = {"status": "ran", "seconds": result["seconds"], "output": ph.marker}
+        write_json(out/"run.json", record)                       # after every phase: a run killed later keeps this record
         ran.append(ph.name)
         log(f"{head} -- done in {result['seconds']} s")
     write_json(out/"run.json", record)

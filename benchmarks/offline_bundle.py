@@ -1,0 +1,154 @@
+#!/usr/bin/env python
+"""Wheels for running polytope_hsae on an offline machine whose Python already has torch (a lent GPU box, an air-gapped cluster).
+
+Two steps, one on each side:
+
+  # here (with the registries): every package the library needs that the target's Python lacks, as wheels for the
+  # target's Python, in folders of at most --chunk-mib MiB (the embedded model alone is four wheels of ~60 MB)
+  python benchmarks/offline_bundle.py build --present benchmarks/gpu_image_packages.txt --python 3.12 --out .gpu
+
+  # there (no network), in the repository root with the .gpu/ folders beside it:
+  python3 benchmarks/offline_bundle.py install --wheels .gpu --venv /tmp/phv
+  /tmp/phv/bin/python -m polytope_hsae.cli run --config gpu --out runs/gpu      # what benchmarks/gpu_check.sh does
+
+`build` walks the dependency closure of the installed polytope_hsae (this environment's versions: the ones tested), drops
+what --present names (the target's `pip list --format=freeze`, or bare names) and torch with its nvidia-* wheels, and
+downloads the rest for the target (`pip download --only-binary`; packages published only as sdists are built into wheels
+here). `install` makes a venv that sees the target Python's packages (a .pth file naming its site folders), installs the library's
+requirements from the wheel folders with pip offline (--no-index: a requirement the target's packages do not meet and the
+wheels do not hold fails here, naming it), and puts the repository on the venv's path (no build backend needed).
+"""
+import argparse
+import importlib.metadata as md
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tomllib
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORMS = ["manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64"]
+
+
+def canon(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirements() -> list[str]:
+    "The library's own requirements (pyproject [project].dependencies) without torch: the target's torch is kept."
+    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return [d for d in deps if canon(re.split(r"[<>=!~ ;\[]", d, maxsplit=1)[0]) != "torch"]
+
+
+def closure(root: str = "polytope_hsae") -> dict[str, str]:
+    "name → installed version of every distribution `root` needs here (extras left out)."
+    from packaging.requirements import Requirement
+    seen, todo = {}, [root]
+    while todo:
+        name = canon(todo.pop())
+        if name in seen: continue
+        try: dist = md.distribution(name)
+        except md.PackageNotFoundError:
+            raise SystemExit(f"{name} is required but not installed here: pip install -e . first, then build the bundle") from None
+        seen[name] = dist.version
+        for r in dist.requires or []:
+            req = Requirement(r)
+            if req.marker is None or req.marker.evaluate({"extra": ""}): todo.append(req.name)
+    return seen
+
+
+def present_names(path: Path) -> set[str]:
+    "Package names in a `pip list --format=freeze` file, a list of names, or a comma-separated line."
+    names = set()
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if re.search(r"==|@", line): names.add(canon(re.split(r"\s*(?:==|@)", line, maxsplit=1)[0]))   # name==version, name @ url
+        else: names |= {canon(n) for n in re.split(r"[\s,]+", line) if n}
+    return names
+
+
+def pack(sizes: dict, limit: float) -> list[list]:
+    "Items into as few bins of at most `limit` as first fit, largest first, finds (each item must fit alone)."
+    bins: list[tuple[list, float]] = []
+    for item, size in sorted(sizes.items(), key=lambda kv: -kv[1]):
+        if size > limit: raise ValueError(f"{item} ({size / 2**20:.1f} MiB) is over the limit of {limit / 2**20:.1f} MiB")
+        i = next((i for i, (_, used) in enumerate(bins) if used + size <= limit), None)
+        if i is None: bins.append(([item], size))
+        else: bins[i] = (bins[i][0] + [item], bins[i][1] + size)
+    return [b for b, _ in bins]
+
+
+def pip(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pip", *args], capture_output=True, text=True)
+
+
+def build(present: Path, python: str, out: Path, chunk_mib: float = 59.0) -> dict:
+    "Download (or build) the wheels the target lacks and pack them into folders of at most `chunk_mib` MiB."
+    have = present_names(present)
+    need = {n: v for n, v in closure().items()
+            if n not in have and n != "polytope-hsae" and n != "torch" and not n.startswith("nvidia-") and not n.startswith("triton")}
+    flat = out / "_all"
+    if out.exists(): shutil.rmtree(out)
+    flat.mkdir(parents=True)
+    plat = [a for p in PLATFORMS for a in ("--platform", p)]
+    built = []
+    for name, version in sorted(need.items()):
+        got = pip("download", "-q", "--no-deps", "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
+                  *plat, "--platform", "any", "-d", str(flat), f"{name}=={version}")
+        if got.returncode:
+            made = pip("wheel", "-q", "--no-deps", "-w", str(flat), f"{name}=={version}")
+            if made.returncode: raise SystemExit(f"no wheel for {name}=={version} for Python {python}:\n{got.stderr[-800:]}\n{made.stderr[-800:]}")
+            built.append(name)
+    wheels, limit = list(flat.glob("*.whl")), chunk_mib * 2**20
+    too_big = [w.name for w in wheels if w.stat().st_size > limit]
+    if too_big: raise SystemExit(f"wheels over --chunk-mib {chunk_mib}: {too_big}; raise --chunk-mib")
+    chunks = pack({w: w.stat().st_size for w in wheels}, limit)
+    for i, c in enumerate(chunks, 1):
+        d = out / f"c{i}"; d.mkdir()
+        for w in c: w.rename(d / w.name)
+    flat.rmdir()
+    summary = {"python": python, "packages": len(need), "built_from_sdist": built,
+               "chunks": {f"c{i}": round(sum(w.stat().st_size for w in (out / f"c{i}").iterdir()) / 2**20, 1) for i in range(1, len(chunks) + 1)}}
+    (out / "bundle.json").write_text(json.dumps(summary, indent=1))
+    return summary
+
+
+def install(wheels: Path, venv_dir: Path) -> Path:
+    "A venv over the target's packages with the library's requirements installed offline from the wheel folders; its python."
+    folders = sorted(p for p in wheels.iterdir() if p.is_dir())
+    if not folders: raise SystemExit(f"no wheel folders in {wheels}: copy every c*/ folder of the bundle there")
+    if not (venv_dir / "bin" / "python").exists():
+        venv.EnvBuilder(with_pip=False).create(venv_dir)
+    py = venv_dir / "bin" / "python"
+    site_dir = Path(subprocess.check_output([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
+    # the target's packages (torch, …) stay visible, after the venv's own: this interpreter's site folders, also when it
+    # is itself a venv (--system-site-packages would show the base Python's, not this venv's)
+    import site
+    (site_dir / "_target_site.pth").write_text("\n".join(p for p in site.getsitepackages() if Path(p).is_dir()) + "\n")
+    links = [a for f in folders for a in ("--find-links", str(f))]
+    # the venv has no pip of its own: the outer pip installs into it (--python, pip >= 22.3)
+    run = subprocess.run([sys.executable, "-m", "pip", "--python", str(py), "install", "-q", "--no-index", "--no-compile", *links,
+                          *requirements()], capture_output=True, text=True)
+    if run.returncode: raise SystemExit(f"offline install failed (a requirement the target lacks is not in the bundle):\n{run.stdout[-1500:]}{run.stderr[-3000:]}")
+    (site_dir / "polytope_hsae_repo.pth").write_text(str(ROOT) + "\n")   # the library from this checkout
+    subprocess.run([str(py), "-c", "import polytope_hsae.pipeline, torch; print('polytope_hsae', polytope_hsae.__version__, 'torch', torch.__version__)"], check=True)
+    return py
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="here: download the wheels the target lacks into folders of at most --chunk-mib MiB")
+    b.add_argument("--present", type=Path, default=ROOT / "benchmarks" / "gpu_image_packages.txt")
+    b.add_argument("--python", default="3.12", help="the target's Python version (major.minor)")
+    b.add_argument("--out", type=Path, default=ROOT / ".gpu")
+    b.add_argument("--chunk-mib", type=float, default=59.0)
+    i = sub.add_parser("install", help="there: a venv over the target's packages, the requirements installed offline")
+    i.add_argument("--wheels", type=Path, default=ROOT / ".gpu")
+    i.add_argument("--venv", type=Path, default=Path("/tmp/phv"))
+    a = ap.parse_args()
+    if a.cmd == "build": print(json.dumps(build(a.present, a.python, a.out, a.chunk_mib), indent=1))
+    else: print(install(a.wheels, a.venv))
