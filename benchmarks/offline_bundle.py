@@ -24,30 +24,34 @@ import importlib.metadata as md
 import json
 import re
 import shutil
+import site
 import subprocess
 import sys
 import tomllib
 import venv
 from pathlib import Path
 
+from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
+from packaging.utils import canonicalize_name as canon
+from packaging.version import Version
+
 ROOT = Path(__file__).resolve().parent.parent
 PLATFORMS = ["manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux1_x86_64"]
 
 
-def canon(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
+def pyproject_requirements() -> list[str]:
+    "The library's requirements as pyproject.toml states them now ([project].dependencies)."
+    return tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
 
 
 def requirements() -> list[str]:
-    "The library's own requirements (pyproject [project].dependencies) without torch: the target's torch is kept."
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
-    return [d for d in deps if canon(re.split(r"[<>=!~ ;\[]", d, maxsplit=1)[0]) != "torch"]
+    "The library's own requirements without torch: the target's torch is kept."
+    return [d for d in pyproject_requirements() if canon(Requirement(d).name) != "torch"]
 
 
-def closure(root: str = "polytope_hsae") -> tuple[dict[str, str], dict[str, "SpecifierSet"]]:
+def closure(root: str = "polytope_hsae") -> tuple[dict[str, str], dict[str, SpecifierSet]]:
     "name → installed version of every distribution `root` needs here (extras left out), and name → what the closure asks of it."
-    from packaging.requirements import Requirement
-    from packaging.specifiers import SpecifierSet
     seen, wanted, todo = {}, {}, [root]
     while todo:
         name = canon(todo.pop())
@@ -56,7 +60,8 @@ def closure(root: str = "polytope_hsae") -> tuple[dict[str, str], dict[str, "Spe
         except md.PackageNotFoundError:
             raise SystemExit(f"{name} is required but not installed here: pip install -e . first, then build the bundle") from None
         seen[name] = dist.version
-        for r in dist.requires or []:
+        # the library's own requirements from pyproject.toml, not from install-time metadata that an edit may have outdated
+        for r in pyproject_requirements() if name == canon(root) else dist.requires or []:
             req = Requirement(r)
             if req.marker is None or req.marker.evaluate({"extra": ""}):
                 todo.append(req.name)
@@ -77,7 +82,6 @@ def present_versions(path: Path) -> dict[str, str | None]:
 
 def to_bundle(need: dict[str, str], wanted: dict, present: dict[str, str | None]) -> dict[str, str]:
     "What the target lacks, or has in a version the closure does not accept (torch and its GPU wheels stay the target's)."
-    from packaging.version import Version
     def ok(name): return present[name] is None or wanted.get(name) is None or wanted[name].contains(Version(present[name]), prereleases=True)
     keep = lambda n: n not in ("polytope-hsae", "torch") and not n.startswith(("nvidia-", "triton"))
     return {n: v for n, v in need.items() if keep(n) and (n not in present or not ok(n))}
@@ -100,8 +104,9 @@ def pip(*args: str) -> subprocess.CompletedProcess:
 
 def build(present: Path, python: str, out: Path, chunk_mib: float = 59.0) -> dict:
     "Download (or build) the wheels the target lacks and pack them into folders of at most `chunk_mib` MiB."
-    installed, wanted = closure()                                   # (the installed metadata: pip install -e . after editing pyproject)
-    need = to_bundle(installed, wanted, present_versions(present))
+    installed, wanted = closure()
+    on_target = present_versions(present)
+    need = to_bundle(installed, wanted, on_target)
     flat = out / "_all"
     if out.exists(): shutil.rmtree(out)
     flat.mkdir(parents=True)
@@ -114,16 +119,13 @@ def build(present: Path, python: str, out: Path, chunk_mib: float = 59.0) -> dic
             made = pip("wheel", "-q", "--no-deps", "-w", str(flat), f"{name}=={version}")
             if made.returncode: raise SystemExit(f"no wheel for {name}=={version} for Python {python}:\n{got.stderr[-800:]}\n{made.stderr[-800:]}")
             built.append(name)
-    wheels, limit = list(flat.glob("*.whl")), chunk_mib * 2**20
-    too_big = [w.name for w in wheels if w.stat().st_size > limit]
-    if too_big: raise SystemExit(f"wheels over --chunk-mib {chunk_mib}: {too_big}; raise --chunk-mib")
-    chunks = pack({w: w.stat().st_size for w in wheels}, limit)
+    try: chunks = pack({w.name: w.stat().st_size for w in flat.glob("*.whl")}, chunk_mib * 2**20)
+    except ValueError as e: raise SystemExit(f"{e}: raise --chunk-mib") from None
     for i, c in enumerate(chunks, 1):
         d = out / f"c{i}"; d.mkdir()
-        for w in c: w.rename(d / w.name)
+        for w in c: (flat / w).rename(d / w)
     flat.rmdir()
-    present_too = sorted(n for n in need if n in present_versions(present))
-    summary = {"python": python, "packages": len(need), "built_from_sdist": built, "over_older_on_target": present_too,
+    summary = {"python": python, "packages": len(need), "built_from_sdist": built, "over_older_on_target": sorted(set(need) & set(on_target)),
                "chunks": {f"c{i}": round(sum(w.stat().st_size for w in (out / f"c{i}").iterdir()) / 2**20, 1) for i in range(1, len(chunks) + 1)}}
     (out / "bundle.json").write_text(json.dumps(summary, indent=1))
     return summary
@@ -139,7 +141,6 @@ def install(wheels: Path, venv_dir: Path) -> Path:
     site_dir = Path(subprocess.check_output([str(py), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], text=True).strip())
     # the target's packages (torch, …) stay visible, after the venv's own: this interpreter's site folders, also when it
     # is itself a venv (--system-site-packages would show the base Python's, not this venv's)
-    import site
     (site_dir / "_target_site.pth").write_text("\n".join(p for p in site.getsitepackages() if Path(p).is_dir()) + "\n")
     links = [a for f in folders for a in ("--find-links", str(f))]
     # the venv has no pip of its own: the outer pip installs into it (--python, pip >= 22.3)

@@ -507,7 +507,7 @@ def write_store(
         if (acts.shape[1], keys) != (d, labels):
             raise ActivationError(f"block {b} has d={acts.shape[1]} and keys {keys}; the first block had d={d} and keys {labels}")
         if not torch.isfinite(acts).all(): raise ActivationError(f"block {b} holds non-finite activations; a store never does")
-        buf.add({**block, "activations": acts, "norms": block.get("norms", acts.norm(dim=-1))})
+        buf.add({**block, "activations": acts, "norms": block["norms"] if "norms" in block else acts.norm(dim=-1)})
     buf.close()
     if d is None: raise ActivationError("no rows given: a store needs at least one block of activations")
     meta = {"model": model, "hook": hook, "source": source, "settings": settings or {}, "store_dtype": store_dtype,

