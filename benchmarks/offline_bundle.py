@@ -13,7 +13,8 @@ Two steps, one on each side:
 
 `build` walks the dependency closure of the installed polytope_hsae (this environment's versions: the ones tested), drops
 what --present names (the target's `pip list --format=freeze`, or bare names) in a version the closure accepts, and
-torch with its nvidia-* wheels, and
+torch with its nvidia-* wheels; it adds back a target package whose own requirements (read from its wheel, at the target's
+version) reject a version the bundle brings. It
 downloads the rest for the target (`pip download --only-binary`; packages published only as sdists are built into wheels
 here). `install` makes a venv that sees the target Python's packages (a .pth file naming its site folders), installs the library's
 requirements from the wheel folders with pip offline (--no-index: a requirement the target's packages do not meet and the
@@ -29,6 +30,7 @@ import subprocess
 import sys
 import tomllib
 import venv
+import zipfile
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -87,6 +89,46 @@ def to_bundle(need: dict[str, str], wanted: dict, present: dict[str, str | None]
     return {n: v for n, v in need.items() if keep(n) and (n not in present or not ok(n))}
 
 
+def target_conflicts(need: dict[str, str], installed: dict[str, str], present: dict[str, str | None], requires_of, python: str) -> dict[str, str]:
+    """Packages the target keeps whose own requirements, at the target's version, reject a version the bundle brings.
+
+    The image's tokenizers 0.23.2 asks for huggingface-hub < 2, and transformers 5.25 for >= 2.4: keeping the image's
+    tokenizers beside the bundle's hub leaves pip no solution offline. Each such package is bundled in this environment's
+    version too, and the check repeats until nothing more conflicts. `requires_of(name, version)` gives the target version's
+    requirement strings; packages whose target version is unknown cannot be checked."""
+    env = {"python_version": python, "python_full_version": f"{python}.0", "sys_platform": "linux", "platform_system": "Linux",
+           "platform_machine": "x86_64", "extra": ""}
+    need, added = dict(need), {}
+    while True:
+        more = {}
+        for name, version in present.items():
+            if version is None or name in need or name not in installed: continue
+            for r in requires_of(name, version):
+                req = Requirement(r)
+                dep = canon(req.name)
+                if dep in need and (req.marker is None or req.marker.evaluate(env)) and not req.specifier.contains(Version(need[dep]), prereleases=True):
+                    if name == "torch" or name.startswith(("nvidia-", "triton")):
+                        raise SystemExit(f"the target's {name} {version} asks for {r}, but the bundle brings {dep} {need[dep]}, "
+                                         f"and the target's {name} is kept: install {dep} in a version {name} accepts here, then build again")
+                    more[name] = installed[name]
+                    break
+        if not more: return added
+        need |= more; added |= more
+
+
+def wheel_requirements(name: str, version: str, python: str, scratch: Path) -> list[str]:
+    "The requirement strings of `name==version`'s wheel for the target (downloaded to `scratch` for its METADATA)."
+    plat = [a for p in PLATFORMS for a in ("--platform", p)]
+    got = pip("download", "-q", "--no-deps", "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
+              *plat, "--platform", "any", "-d", str(scratch), f"{name}=={version}")
+    if got.returncode: print(f"note: cannot read {name}=={version}'s requirements (no wheel for Python {python}); not checked"); return []
+    wheel = next(w for w in scratch.glob("*.whl") if canon(w.name.split("-")[0]) == canon(name) and w.name.split("-")[1] == version)
+    with zipfile.ZipFile(wheel) as z:
+        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
+        text = z.read(meta).decode()
+    return [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Requires-Dist:")]
+
+
 def pack(sizes: dict, limit: float) -> list[list]:
     "Items into as few bins of at most `limit` as first fit, largest first, finds (each item must fit alone)."
     bins: list[tuple[list, float]] = []
@@ -110,6 +152,10 @@ def build(present: Path, python: str, out: Path, chunk_mib: float = 59.0) -> dic
     flat = out / "_all"
     if out.exists(): shutil.rmtree(out)
     flat.mkdir(parents=True)
+    scratch = out / "_target_metadata"; scratch.mkdir()
+    fixed = target_conflicts(need, installed, on_target, lambda n, v: wheel_requirements(n, v, python, scratch), python)
+    shutil.rmtree(scratch)
+    need |= fixed
     plat = [a for p in PLATFORMS for a in ("--platform", p)]
     built = []
     for name, version in sorted(need.items()):
@@ -125,7 +171,8 @@ def build(present: Path, python: str, out: Path, chunk_mib: float = 59.0) -> dic
         d = out / f"c{i}"; d.mkdir()
         for w in c: (flat / w).rename(d / w)
     flat.rmdir()
-    summary = {"python": python, "packages": len(need), "built_from_sdist": built, "over_older_on_target": sorted(set(need) & set(on_target)),
+    summary = {"python": python, "packages": len(need), "built_from_sdist": built, "over_older_on_target": sorted(set(need) & set(on_target) - set(fixed)),
+               "over_target_for_conflicts": sorted(fixed),
                "chunks": {f"c{i}": round(sum(w.stat().st_size for w in (out / f"c{i}").iterdir()) / 2**20, 1) for i in range(1, len(chunks) + 1)}}
     (out / "bundle.json").write_text(json.dumps(summary, indent=1))
     return summary

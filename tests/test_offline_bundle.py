@@ -47,3 +47,22 @@ def test_pack_fills_bins_up_to_the_limit():
     assert len(bins) == 3 and ["model1", "a"] in bins               # the small ones fill the model bins' room
     with pytest.raises(ValueError, match="over the limit"):
         bundle.pack({"huge": 61 * MiB}, 60 * MiB)
+
+
+def test_a_kept_target_package_that_rejects_a_bundled_version_is_bundled_too():
+    # the H200 image's tokenizers 0.23.2 asks for huggingface-hub < 2; transformers 5.25 asks for >= 2.4
+    target_requires = {("tokenizers", "0.23.2"): ["huggingface-hub<2.0,>=0.16.4", "pytest; extra == 'testing'"],
+                       ("accelerate", "1.15.0"): ["huggingface-hub>=0.21", "numpy<3"],
+                       ("sentencepiece", "0.2.2"): ["tokenizers<0.23; python_version < '3.8'"],
+                       ("torch", "2.11.0"): ["sympy>=1.13"]}
+    requires_of = lambda n, v: target_requires.get((n, v), [])
+    installed = {"tokenizers": "0.23.3", "accelerate": "1.15.0", "sentencepiece": "0.2.2", "huggingface-hub": "2.4.0", "numpy": "2.4.6", "torch": "2.13.0"}
+    present = {"tokenizers": "0.23.2", "accelerate": "1.15.0", "sentencepiece": "0.2.2", "numpy": "2.5.2", "torch": "2.11.0", "six": None}
+    need = {"transformers": "5.25.0", "huggingface-hub": "2.4.0"}
+    assert bundle.target_conflicts(need, installed, present, requires_of, "3.12") == {"tokenizers": "0.23.3"}
+    # once tokenizers is bundled, a target package that asked for the target's tokenizers follows it (the check repeats)
+    target_requires[("sentencepiece", "0.2.2")] = ["tokenizers==0.23.2"]
+    assert bundle.target_conflicts(need, installed, present, requires_of, "3.12") == {"tokenizers": "0.23.3", "sentencepiece": "0.2.2"}
+    assert bundle.target_conflicts({"six": "1.0"}, installed, present, requires_of, "3.12") == {}     # nothing rejected
+    with pytest.raises(SystemExit, match="the target's torch 2.11.0 asks for sympy>=1.13"):          # the target's torch stays
+        bundle.target_conflicts({"sympy": "1.12"}, installed, present, requires_of, "3.12")
