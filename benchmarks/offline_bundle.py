@@ -122,7 +122,8 @@ def wheel_requirements(name: str, version: str, python: str, scratch: Path) -> l
     got = pip("download", "-q", "--no-deps", "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
               *plat, "--platform", "any", "-d", str(scratch), f"{name}=={version}")
     if got.returncode: print(f"note: cannot read {name}=={version}'s requirements (no wheel for Python {python}); not checked"); return []
-    wheel = next(w for w in scratch.glob("*.whl") if canon(w.name.split("-")[0]) == canon(name) and w.name.split("-")[1] == version)
+    wheel = next((w for w in scratch.glob("*.whl") if canon(w.name.split("-")[0]) == canon(name) and Version(w.name.split("-")[1]) == Version(version)), None)
+    if wheel is None: print(f"note: pip downloaded no wheel named {name}-{version}; its requirements are not checked"); return []
     with zipfile.ZipFile(wheel) as z:
         meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
         text = z.read(meta).decode()

@@ -66,3 +66,17 @@ def test_a_kept_target_package_that_rejects_a_bundled_version_is_bundled_too():
     assert bundle.target_conflicts({"six": "1.0"}, installed, present, requires_of, "3.12") == {}     # nothing rejected
     with pytest.raises(SystemExit, match="the target's torch 2.11.0 asks for sympy>=1.13"):          # the target's torch stays
         bundle.target_conflicts({"sympy": "1.12"}, installed, present, requires_of, "3.12")
+
+
+def test_wheel_requirements_read_the_targets_wheel_metadata(tmp_path, monkeypatch):
+    import subprocess
+    import zipfile
+    def fake_pip(*args):                                            # what `pip download` leaves: the wheel, named by its own version
+        if args[-1] == "missing==1.0": return subprocess.CompletedProcess(args, 1, "", "no matching distribution")
+        with zipfile.ZipFile(tmp_path / "tokenizers-0.23.2-cp310-abi3-manylinux_2_17_x86_64.whl", "w") as z:
+            z.writestr("tokenizers-0.23.2.dist-info/METADATA", "Name: tokenizers\nVersion: 0.23.2\n"
+                       "Requires-Dist: huggingface-hub>=0.16.4,<2.0\nRequires-Dist: pytest ; extra == 'testing'\n")
+        return subprocess.CompletedProcess(args, 0, "", "")
+    monkeypatch.setattr(bundle, "pip", fake_pip)
+    assert bundle.wheel_requirements("Tokenizers", "0.23.2", "3.12", tmp_path) == ["huggingface-hub>=0.16.4,<2.0", "pytest ; extra == 'testing'"]
+    assert bundle.wheel_requirements("missing", "1.0", "3.12", tmp_path) == []        # not checked, said so
