@@ -21,6 +21,7 @@ requirements from the wheel folders with pip offline (--no-index: a requirement 
 wheels do not hold fails here, naming it), and puts the repository on the venv's path (no build backend needed).
 """
 import argparse
+import functools
 import importlib.metadata as md
 import json
 import re
@@ -154,7 +155,7 @@ def build(present: Path, python: str, out: Path, chunk_mib: float = 59.0) -> dic
     if out.exists(): shutil.rmtree(out)
     flat.mkdir(parents=True)
     scratch = out / "_target_metadata"; scratch.mkdir()
-    fixed = target_conflicts(need, installed, on_target, lambda n, v: wheel_requirements(n, v, python, scratch), python)
+    fixed = target_conflicts(need, installed, on_target, functools.cache(lambda n, v: wheel_requirements(n, v, python, scratch)), python)
     shutil.rmtree(scratch)
     need |= fixed
     plat = [a for p in PLATFORMS for a in ("--platform", p)]
