@@ -83,11 +83,15 @@ def present_versions(path: Path) -> dict[str, str | None]:
     return found
 
 
+def kept_on_target(name: str) -> bool:
+    "torch and its GPU wheels: always the target's own (the bundle never replaces them)."
+    return name == "torch" or name.startswith(("nvidia-", "triton"))
+
+
 def to_bundle(need: dict[str, str], wanted: dict, present: dict[str, str | None]) -> dict[str, str]:
     "What the target lacks, or has in a version the closure does not accept (torch and its GPU wheels stay the target's)."
     def ok(name): return present[name] is None or wanted.get(name) is None or wanted[name].contains(Version(present[name]), prereleases=True)
-    keep = lambda n: n not in ("polytope-hsae", "torch") and not n.startswith(("nvidia-", "triton"))
-    return {n: v for n, v in need.items() if keep(n) and (n not in present or not ok(n))}
+    return {n: v for n, v in need.items() if n != "polytope-hsae" and not kept_on_target(n) and (n not in present or not ok(n))}
 
 
 def target_conflicts(need: dict[str, str], installed: dict[str, str], present: dict[str, str | None], requires_of, python: str) -> dict[str, str]:
@@ -99,36 +103,40 @@ def target_conflicts(need: dict[str, str], installed: dict[str, str], present: d
     requirement strings; packages whose target version is unknown cannot be checked."""
     env = {"python_version": python, "python_full_version": f"{python}.0", "sys_platform": "linux", "platform_system": "Linux",
            "platform_machine": "x86_64", "extra": ""}
+    def rejected(name, version, need):           # the first of the target package's requirements that `need` breaks
+        for r in map(Requirement, requires_of(name, version)):
+            dep = canon(r.name)
+            if dep in need and (r.marker is None or r.marker.evaluate(env)) and not r.specifier.contains(Version(need[dep]), prereleases=True):
+                return r, dep
     need, added = dict(need), {}
     while True:
         more = {}
         for name, version in present.items():
-            if version is None or name in need or name not in installed: continue
-            for r in requires_of(name, version):
-                req = Requirement(r)
-                dep = canon(req.name)
-                if dep in need and (req.marker is None or req.marker.evaluate(env)) and not req.specifier.contains(Version(need[dep]), prereleases=True):
-                    if name == "torch" or name.startswith(("nvidia-", "triton")):
-                        raise SystemExit(f"the target's {name} {version} asks for {r}, but the bundle brings {dep} {need[dep]}, "
-                                         f"and the target's {name} is kept: install {dep} in a version {name} accepts here, then build again")
-                    more[name] = installed[name]
-                    break
+            if version is None or name in need or name not in installed or not (hit := rejected(name, version, need)): continue
+            if kept_on_target(name):
+                r, dep = hit
+                raise SystemExit(f"the target's {name} {version} asks for {r}, but the bundle brings {dep} {need[dep]}, "
+                                 f"and the target's {name} is kept: install {dep} in a version {name} accepts here, then build again")
+            more[name] = installed[name]
         if not more: return added
         need |= more; added |= more
 
 
+def download_wheel(name: str, version: str, python: str, dest: Path) -> subprocess.CompletedProcess:
+    "`pip download` of `name==version`'s wheel for the target's Python (manylinux x86_64 or pure), no dependencies."
+    plat = [a for p in PLATFORMS for a in ("--platform", p)]
+    return pip("download", "-q", "--no-deps", "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
+               *plat, "--platform", "any", "-d", str(dest), f"{name}=={version}")
+
+
 def wheel_requirements(name: str, version: str, python: str, scratch: Path) -> list[str]:
     "The requirement strings of `name==version`'s wheel for the target (downloaded to `scratch` for its METADATA)."
-    plat = [a for p in PLATFORMS for a in ("--platform", p)]
-    got = pip("download", "-q", "--no-deps", "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
-              *plat, "--platform", "any", "-d", str(scratch), f"{name}=={version}")
-    if got.returncode: print(f"note: cannot read {name}=={version}'s requirements (no wheel for Python {python}); not checked"); return []
+    if download_wheel(name, version, python, scratch).returncode:
+        print(f"note: cannot read {name}=={version}'s requirements (no wheel for Python {python}); not checked"); return []
     wheel = next((w for w in scratch.glob("*.whl") if canon(w.name.split("-")[0]) == canon(name) and Version(w.name.split("-")[1]) == Version(version)), None)
     if wheel is None: print(f"note: pip downloaded no wheel named {name}-{version}; its requirements are not checked"); return []
-    with zipfile.ZipFile(wheel) as z:
-        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
-        text = z.read(meta).decode()
-    return [line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith("Requires-Dist:")]
+    info = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA")).rsplit("/", 1)[0]
+    return md.PathDistribution(zipfile.Path(wheel, f"{info}/")).requires or []
 
 
 def pack(sizes: dict, limit: float) -> list[list]:
@@ -158,11 +166,9 @@ def build(present: Path, python: str, out: Path, chunk_mib: float = 59.0) -> dic
     fixed = target_conflicts(need, installed, on_target, functools.cache(lambda n, v: wheel_requirements(n, v, python, scratch)), python)
     shutil.rmtree(scratch)
     need |= fixed
-    plat = [a for p in PLATFORMS for a in ("--platform", p)]
     built = []
     for name, version in sorted(need.items()):
-        got = pip("download", "-q", "--no-deps", "--only-binary=:all:", "--python-version", python, "--implementation", "cp",
-                  *plat, "--platform", "any", "-d", str(flat), f"{name}=={version}")
+        got = download_wheel(name, version, python, flat)
         if got.returncode:
             made = pip("wheel", "-q", "--no-deps", "-w", str(flat), f"{name}=={version}")
             if made.returncode: raise SystemExit(f"no wheel for {name}=={version} for Python {python}:\n{got.stderr[-800:]}\n{made.stderr[-800:]}")
