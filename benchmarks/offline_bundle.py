@@ -135,8 +135,9 @@ def wheel_requirements(name: str, version: str, python: str, scratch: Path) -> l
         print(f"note: cannot read {name}=={version}'s requirements (no wheel for Python {python}); not checked"); return []
     wheel = next((w for w in scratch.glob("*.whl") if canon(w.name.split("-")[0]) == canon(name) and Version(w.name.split("-")[1]) == Version(version)), None)
     if wheel is None: print(f"note: pip downloaded no wheel named {name}-{version}; its requirements are not checked"); return []
-    info = next(n for n in zipfile.ZipFile(wheel).namelist() if n.endswith(".dist-info/METADATA")).rsplit("/", 1)[0]
-    return md.PathDistribution(zipfile.Path(wheel, f"{info}/")).requires or []
+    with zipfile.ZipFile(wheel) as z:
+        info = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA")).rsplit("/", 1)[0]
+        return md.PathDistribution(zipfile.Path(z, f"{info}/")).requires or []
 
 
 def pack(sizes: dict, limit: float) -> list[list]:

@@ -151,10 +151,7 @@ def load_hf(
     path = materialize(name)
     try:
         with offline_hub():
-            try: tokenizer = AutoTokenizer.from_pretrained(path, **({"add_bos_token": True} if add_bos_token else {}))
-            except ValueError:                               # no BOS token to add: TransformerLens keeps the plain tokenizer too
-                if not add_bos_token: raise
-                tokenizer = AutoTokenizer.from_pretrained(path)
+            tokenizer = AutoTokenizer.from_pretrained(path, **({"add_bos_token": True} if add_bos_token else {}))
             hf = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
     except Exception as e:
         raise ModelUnavailableError(f"the cached copy of {name!r} at {path} could not be read ({type(e).__name__}: {e}). "

@@ -91,7 +91,7 @@ class SAE(HookedRootModule):
         return sum(v for k, v in parts.items() if k != "l0"), parts
 
     def _auxk(self, residual:Tensor, h:Tensor) -> Tensor:
-        "AuxK: the top-`aux_k` dead latents reconstruct the residual; computed on the dead columns only (few: the dense product cost a quick TopK step ~10 ms)."
+        "AuxK: the top-`aux_k` dead latents reconstruct the residual, computed on the dead columns only (see the test below)."
         dead = self.dead_mask.nonzero()[:, 0]                     # [n_dead]
         if len(dead) == 0: return h.new_zeros(())
         h_dead = h[:, dead]                                       # [B, n_dead]
