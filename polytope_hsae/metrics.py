@@ -9,7 +9,7 @@ from __future__ import annotations
 import json, math, shutil, time, warnings
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable, Literal
 from itertools import islice
 
@@ -33,9 +33,9 @@ __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', '
            'ce_micro_tokens', 'FinalTail', 'CleanCE', 'clean_ce', 'spliced_loss', 'store_reconstructor',
            'concept_relations', 'membership_relations', 'f1_matrix', 'match_latents', 'concept_scores', 'ContextSet',
            'causal_cosine', 'teacher_directions', 'absorption_scores', 'auc', 'concept_direction_aucs', 'encode_all',
-           'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict', 'ablation_change', 'eval_token_batches',
-           'leading_sequences', 'eval_activations', 'evaluate_model', 'flat_metrics', 'mean_ci_present', 'run_inputs',
-           'word_context_sets', 'run_concept_aucs', 'run_phase4']
+           'encode_reconstruct', 'level_concepts', 'concept_metrics', 'mean_ci', 'target_verdict', 'ablation_change',
+           'eval_token_batches', 'leading_sequences', 'eval_activations', 'evaluate_model', 'flat_metrics',
+           'mean_ci_present', 'run_inputs', 'word_context_sets', 'run_concept_aucs', 'run_phase4']
 
 # %% ../nbs/11_metrics.ipynb #14beafbd
 def explained_variance(
@@ -349,11 +349,13 @@ def f1_matrix(
     "F1 of 'latent fires ⇔ own context' for every (concept, candidate latent); ancestor contexts never count."
     if codes.shape[0] != owners.shape[0]: raise ValueError(f"{codes.shape[0]} code rows but {owners.shape[0]} context labels")
     cand = torch.arange(codes.shape[1]) if candidates is None else candidates
-    F = (codes[:, cand] > 0).float()                      # counts in float32 are exact below 2^24 contexts, and 4-8× faster
-    if keep is not None and not keep.all(): F, owners = F[keep], owners[keep]
-    # contexts in the same column of R stand in the same relation to every concept: count firings per column once ([K, m], K ≤ n)
-    G = torch.zeros(R.shape[1], F.shape[1]).index_add_(0, owners, F)
-    n_col = torch.bincount(owners, minlength=R.shape[1]).float()
+    # contexts in the same column of R stand in the same relation to every concept: count firings per column once ([K, m], K ≤ n),
+    # from the (context, latent) pairs that fire (L0 per context, not m); counts in float32 are exact below 2^24 contexts, and 4-8× faster
+    row, lat = ((codes if candidates is None else codes[:, cand]) > 0).nonzero(as_tuple=True)
+    if keep is not None and not keep.all(): on = keep[row]; row, lat, owners_kept = row[on], lat[on], owners[keep]
+    else: owners_kept = owners
+    G = torch.zeros(R.shape[1], len(cand)).index_put_((owners[row], lat), torch.ones(len(row)), accumulate=True)
+    n_col = torch.bincount(owners_kept, minlength=R.shape[1]).float()
     own_i, scored_i = RELATIONS.index("own"), [RELATIONS.index(r) for r in ("own", "sibling", "other")]
     out = []
     for s in range(0, len(concepts), chunk):
@@ -408,6 +410,7 @@ class ContextSet:
     ambiguous: Bool[Tensor, "n"]                # that token also sits in another branch of the tree
     token_ids: Int[Tensor, "n"]|None = None     # the labelling token: next token (next-token contexts) or the word (templates)
     kind: str = ""                              # 'next_token' or 'word' (contexts.json)
+    _membership: dict = field(default_factory=dict, init=False, repr=False, compare=False)   # `relations` per hierarchy, computed once
 
     @classmethod
     def from_store(cls, folder, normalizer=None) -> "ContextSet":
@@ -428,13 +431,16 @@ class ContextSet:
         return torch.ones_like(self.ambiguous) if include_ambiguous else ~self.ambiguous
 
     def relations(self, hierarchy, rule:str="membership", R:Tensor|None=None) -> tuple[Int[Tensor, "n"], Int[Tensor, "C K"]]:
-        "(each context's column, R) for `f1_matrix` & co: by token membership, or by the single owner (`rule='owner'`)."
+        "(each context's column, R) for `f1_matrix` & co: by token membership (computed once per hierarchy and kept: read-only), or by the single owner (`rule='owner'`)."
         if rule == "owner": return self.owners, concept_relations(hierarchy) if R is None else R
         if rule != "membership": raise ValueError(f"unknown rule {rule!r}; use 'membership' or 'owner'")
         if self.token_ids is None:
             raise ValueError("these contexts carry no token_ids, so their concept memberships are unknown; pass token_ids= "
                              "(ContextSet.from_store does) or use rule='owner'")
-        return membership_relations(hierarchy, self.token_ids)
+        held = self._membership.get(id(hierarchy))            # Phase 4 asks for the same relations for every model and level
+        if held is None or held[0] is not hierarchy or held[1] is not self.token_ids:
+            held = self._membership[id(hierarchy)] = (hierarchy, self.token_ids, membership_relations(hierarchy, self.token_ids))
+        return held[2]
 
 # %% ../nbs/11_metrics.ipynb #ff887391
 def causal_cosine(
@@ -557,6 +563,26 @@ def encode_all(sae, x:Tensor, batch:int=4096) -> Tensor:
     "Codes of `x` in batches (an SAE's or H-SAE's `encode`)."
     p = next(sae.parameters())
     return torch.cat([sae.encode(x[i:i + batch].to(p.dtype)).float().cpu() for i in range(0, len(x), batch)])
+
+def _encode_decode(sae, x:Tensor) -> tuple[Tensor, Tensor]:
+    "(sae.encode(x), sae(x)) from one encoder pass: an H-SAE's `forward_parts`, a causal model inside `InResidual`, else decode(encode)."
+    if getattr(sae, "reads_residual", False) and hasattr(sae, "inner"):      # training.InResidual: the same maps as its encode / forward
+        codes, y = _encode_decode(sae.inner, sae.space.to_model(x))
+        return codes, sae.space.to_residual(y)
+    if hasattr(sae, "forward_parts"):                                        # HSAE: encode = flat codes of forward_parts, forward = its x_hat
+        parts = sae.forward_parts(x)
+        return sae._flat_codes(parts), parts["x_hat"]
+    if getattr(sae, "use_error_term", False): return sae.encode(x), sae(x)   # SAELens with the error term: its forward adds it
+    codes = sae.encode(x)
+    return codes, sae.decode(codes)                                          # our SAE and SAELens's: forward = decode(encode(x))
+
+@torch.no_grad()
+def encode_reconstruct(sae, x:Tensor, batch:int=4096) -> tuple[Tensor, Tensor]:
+    "`encode_all(sae, x)` and the reconstructions `sae(x)` (float32, batches of `batch` rows), from one encoder pass per batch."
+    p = next(sae.parameters())
+    pairs = [_encode_decode(sae, x[i:i + batch].to(p.dtype)) for i in range(0, len(x), batch)]
+    if not pairs: raise ValueError("no rows to encode: x is empty")
+    return torch.cat([c.float().cpu() for c, _ in pairs]), torch.cat([r.float() for _, r in pairs])
 
 def _nanmean(t:Tensor) -> float:
     t = t[~torch.isnan(t)]
@@ -723,9 +749,7 @@ def evaluate_model(
 ) -> dict:
     "Reconstruction, sparsity, usage, dead latents, CE recovered / KL and concept metrics of one model."
     xn = normalizer(x_eval, x_eval.norm(dim=-1))
-    p = next(sae.parameters())
-    x_hat = torch.cat([sae(xn[i:i + 4096].to(p.dtype)).float() for i in range(0, len(xn), 4096)])
-    codes = encode_all(sae, xn)
+    codes, x_hat = encode_reconstruct(sae, xn)             # one encoder pass for both
     n_par = getattr(sae, "n_parents", None)
     ev_space = "residual"
     if getattr(sae, "reads_residual", False):          # a causal-space model seen from λ (training.InResidual): EV where it was trained
