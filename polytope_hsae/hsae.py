@@ -115,7 +115,7 @@ class HSAE(HookedRootModule):
         return r * gate
 
     # -- children: three exact paths (projected, grouped: selected experts only; dense: all experts, the reference) --
-    def _children_projected(self, xc:Tensor, idx:Tensor, gate:Tensor):
+    def _children_projected(self, xc:Tensor, idx:Tensor, gate:Tensor, decode:bool=True):
         "All experts' s-dim projections in one matmul ([B, N·s]); child codes only for the selected experts; one matmul back."
         B, K = idx.shape
         N, s = self.n_parents, self.cfg.subspace_dim
@@ -127,13 +127,14 @@ class HSAE(HookedRootModule):
         W_sel = F.embedding(idx, self.W_enc_child.reshape(N, s * a)).view(B, K, s, a)
         pre = torch.einsum("bks,bksa->bka", y_sel, W_sel) + F.embedding(idx, self.b_enc_child)     # [B, K, a]
         val, j = pre.max(-1); val = torch.relu(val)                                               # [B, K]
+        if not decode: return None, val, j                                                        # codes only (`encode`)
         atom = F.embedding(idx * a + j, self.dec_child().reshape(N * a, s))                     # [B, K, s]
         coef = (val * gate.gather(1, idx))[..., None] * atom                                      # gate: 1 forward, softmax gradient
         full = xc.new_zeros(B, N, s).scatter(1, sel, coef)                                        # zero outside the selected experts
         out = full.view(B, N * s) @ self.up().transpose(1, 2).reshape(N * s, self.d_in)           # [B, d]
         return out, val, j
 
-    def _children_grouped(self, xc:Tensor, idx:Tensor, gate:Tensor):
+    def _children_grouped(self, xc:Tensor, idx:Tensor, gate:Tensor, decode:bool=True):
         "Children of the selected experts only: (token, slot) pairs sorted by expert, one small matmul per non-empty expert, no padding."
         B, K = idx.shape
         exp = idx.reshape(-1)                                         # [B*K] expert of each (token, slot)
@@ -153,7 +154,7 @@ class HSAE(HookedRootModule):
         inv = torch.empty_like(order); inv[order] = torch.arange(B * K, device=xc.device)
         return out, torch.cat(vals)[inv].view(B, K), torch.cat(js)[inv].view(B, K)
 
-    def _children_bucketed(self, xc:Tensor, idx:Tensor, gate:Tensor):
+    def _children_bucketed(self, xc:Tensor, idx:Tensor, gate:Tensor, decode:bool=True):
         "The grouped path with one batched matmul per bucket of experts whose loads share a power-of-two capacity (few Python steps, little padding)."
         B, K = idx.shape
         N = self.n_parents
@@ -184,7 +185,7 @@ class HSAE(HookedRootModule):
         inv = torch.empty_like(order); inv[order] = torch.arange(B * K, device=xc.device)
         return out, vals[inv].view(B, K), js[inv].view(B, K)
 
-    def _children_fused(self, xc:Tensor, idx:Tensor, gate:Tensor):
+    def _children_fused(self, xc:Tensor, idx:Tensor, gate:Tensor, decode:bool=True):
         "Each expert's encoder and atoms composed into input space, as a flat SAE holds them: the winning atoms found in one dense pass without gradient, their codes recomputed with it (K dot products per token), a K-row decode."
         B, K = idx.shape
         N, a, d = self.n_parents, self.cfg.atoms_per_subspace, self.d_in
@@ -195,6 +196,7 @@ class HSAE(HookedRootModule):
         atom = idx * a + j                                                                        # flat child index of each winner
         # the max passes gradient to its winner only, so recomputing the winners' pre-activations with gradient is exact
         val = torch.relu((F.embedding(atom, enc) * xc[:, None]).sum(-1) + self.b_enc_child.reshape(-1)[atom])   # [B, K]
+        if not decode: return None, val, j                                                        # codes only (`encode`)
         atoms = torch.einsum("nds,nas->nad", self.up(), self.dec_child()).reshape(N * a, d)      # child_atoms(), flattened
         coef = val * gate.gather(1, idx)                                                          # gate: 1 forward, softmax gradient
         return torch.bmm(coef[:, None], F.embedding(atom, atoms)).squeeze(1), val, j             # F.embedding: a fixed-order backward
@@ -210,7 +212,7 @@ class HSAE(HookedRootModule):
             costs["grouped"] = batch * K * d * (GROUPED_ROW_COST + s) + N * GROUPED_EXPERT_COST
         return min(costs, key=costs.get)
 
-    def _children_dense(self, xc:Tensor, idx:Tensor, gate:Tensor):
+    def _children_dense(self, xc:Tensor, idx:Tensor, gate:Tensor, decode:bool=True):
         y = torch.einsum("bd,nsd->bns", xc, self.W_down)
         pre = torch.einsum("bns,nsa->bna", y, self.W_enc_child) + self.b_enc_child
         val, j = pre.max(-1); val = torch.relu(val)                  # [B, N]
@@ -224,6 +226,7 @@ class HSAE(HookedRootModule):
         self, x:Float[Tensor, "B d"],
         dense:bool=False,              # all experts computed, unselected ones masked (the reference; tests only)
         path:str|None=None,            # one of CHILD_PATHS; None: `child_path` picks the fastest
+        decode:bool=True,              # False: codes and routing only, no reconstruction (what `encode` needs; no x_hat, parent_recon None)
     ) -> dict[str, Tensor]:
         "Everything one pass computes: codes, routing, reconstructions."
         self._check(x)
@@ -234,12 +237,12 @@ class HSAE(HookedRootModule):
         h = self.hook_hsae_parent_pre(xc @ self.W_enc_parent + self.b_enc_parent)
         idx, gate = self.route(h)
         z = self.hook_hsae_parent_acts(self.parent_codes(h, gate))      # an edit here changes the reconstruction
-        parent_recon = z @ self.dec_parent() + self.b_dec
-        child_out, child_val, child_idx = getattr(self, f"_children_{path}")(xc, idx, gate)
+        parent_recon = z @ self.dec_parent() + self.b_dec if decode else None
+        child_out, child_val, child_idx = getattr(self, f"_children_{path}")(xc, idx, gate, decode=decode)   # projected, fused: no decode when False
         p = {"h": h, "idx": idx, "gate": gate, "z_parent": z, "parent_recon": parent_recon, "child_val": child_val, "child_idx": child_idx}
         if self.hook_hsae_child_acts.fwd_hooks:                         # flat [B, N·a] child codes, built only when hooked (read-only)
             self.hook_hsae_child_acts(self._flat_codes(p)[:, self.n_parents:])
-        p["x_hat"] = self.hook_hsae_recons(parent_recon + child_out)
+        if decode: p["x_hat"] = self.hook_hsae_recons(parent_recon + child_out)
         return p
 
     def forward(self, x:Float[Tensor, "B d"]) -> Float[Tensor, "B d"]: return self.forward_parts(x)["x_hat"]
@@ -248,15 +251,14 @@ class HSAE(HookedRootModule):
         return self.forward_parts(x, dense=True)["x_hat"]
 
     def _flat_codes(self, p:dict) -> Float[Tensor, "B d_sae"]:
-        B, K = p["idx"].shape; a = self.cfg.atoms_per_subspace
-        child = p["z_parent"].new_zeros(B, self.n_parents * a)
+        N, a = self.n_parents, self.cfg.atoms_per_subspace
         g = p["gate"].gather(1, p["idx"])
-        child = child.scatter(1, p["idx"] * a + p["child_idx"], p["child_val"] * g)
-        return torch.cat([p["z_parent"], child], 1)
+        # the parent codes padded with N·a zeros, the selected experts' best atoms written in place (one [B, d_sae] buffer, not three)
+        return F.pad(p["z_parent"], (0, N * a)).scatter_(1, N + p["idx"] * a + p["child_idx"], p["child_val"] * g)
 
     def encode(self, x:Float[Tensor, "B d"]) -> Float[Tensor, "B d_sae"]:
         "Flat codes: N parent codes, then N·a child codes (zero outside the selected experts' best atoms)."
-        return self._flat_codes(self.forward_parts(x))
+        return self._flat_codes(self.forward_parts(x, decode=False))   # the codes of a forward pass, without its reconstruction
 
     def decode(self, codes:Float[Tensor, "B d_sae"]) -> Float[Tensor, "B d"]:
         return codes @ self.W_dec + self.b_dec

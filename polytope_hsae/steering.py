@@ -27,9 +27,9 @@ from .config import write_json
 # %% auto #0
 __all__ = ['SteeringError', 'SteeringVector', 'check_vector', 'tokenize_prompts', 'position_mask', 'steer', 'last_lambda',
            'steered_logits', 'generate', 'teacher_vector', 'latent_vector', 'hook_norm', 'actadd', 'caa',
-           'steering_prompts', 'concept_token_groups', 'relative_shift', 'steering_effect', 'top_token_shifts',
-           'latent_labels', 'decompose', 'resid_hooks', 'pretrained_saes', 'downstream_effects', 'teacher_checks',
-           'latent_steering', 'run_steering', 'concept_caa', 'SteeringExplorer']
+           'steering_prompts', 'concept_token_groups', 'all_token_groups', 'relative_shift', 'steering_effect',
+           'top_token_shifts', 'latent_labels', 'decompose', 'resid_hooks', 'pretrained_saes', 'downstream_effects',
+           'teacher_checks', 'latent_steering', 'run_steering', 'concept_caa', 'SteeringExplorer']
 
 # %% ../nbs/12_steering.ipynb #8ff9d13b
 class SteeringError(ValueError):
@@ -265,6 +265,31 @@ def concept_token_groups(hierarchy, concept:str, split:str="test", R:Tensor|None
     as_t = lambda s: torch.tensor(sorted(s), dtype=torch.long)
     return {"target": as_t(target), "siblings": as_t(sib), "others": as_t(other)}
 
+def all_token_groups(
+    hierarchy, split:str="test", R:Tensor|None=None,
+    chunk:int=256,        # concepts per block
+    block:int=8192,       # tokens per block (bounds the float copy of the membership table to C × block)
+) -> dict[str, dict[str, Tensor]]:
+    "`concept_token_groups` of every concept at once, the same tensors: the unions are products of R's relation masks with a concept × token membership table."
+    if split not in ("train", "test", "all"): raise SteeringError(f"split must be 'train', 'test' or 'all', got {split!r}")
+    R = concept_relations(hierarchy) if R is None else R
+    sets = [set(c.token_ids if split == "all" else c.train_token_ids if split == "train" else c.test_token_ids) for c in hierarchy.concepts]
+    uniq = torch.tensor(sorted(set().union(*sets)), dtype=torch.long)
+    at = {t: j for j, t in enumerate(uniq.tolist())}
+    M = torch.zeros(len(sets), len(uniq), dtype=torch.bool)              # M[c, u]: token u is one of concept c's
+    for c, s in enumerate(sets):
+        if s: M[c, [at[t] for t in s]] = True
+    sib_i, other_i = RELATIONS.index("sibling"), RELATIONS.index("other")
+    sib, other = torch.zeros_like(M), torch.zeros_like(M)
+    for j in range(0, len(uniq), block):
+        Mf = M[:, j:j + block].float()
+        for s in range(0, len(sets), chunk):                             # counts of holding concepts per relation (exact integers) > 0
+            rel = R[s:s + chunk]
+            sib[s:s + chunk, j:j + block] = (rel == sib_i).float() @ Mf > 0
+            other[s:s + chunk, j:j + block] = (rel == other_i).float() @ Mf > 0
+    sib &= ~M; other &= ~M & ~sib                                       # as concept_token_groups: without the target's, others without the siblings'
+    return {c.name: {"target": uniq[M[i]], "siblings": uniq[sib[i]], "others": uniq[other[i]]} for i, c in enumerate(hierarchy.concepts)}
+
 def relative_shift(logp:Float[Tensor, "P V"], logp_clean:Float[Tensor, "P V"]) -> Float[Tensor, "P V"]:
     "Δlog p − its mean over the vocabulary, per prompt."
     d = logp.double() - logp_clean.double()
@@ -472,10 +497,10 @@ def downstream_effects(
 
 # %% ../nbs/12_steering.ipynb #8dc7c886
 def _test_groups(hier, name, R, cache:dict|None):
-    "`concept_token_groups(hier, name, 'test', R)`, kept in `cache` (a dict) when one is given."
+    "`concept_token_groups(hier, name, 'test', R)`, kept in `cache` (a dict) when one is given (filled for every concept at once: `all_token_groups`)."
     if cache is None: return concept_token_groups(hier, name, "test", R)
-    if name not in cache: cache[name] = concept_token_groups(hier, name, "test", R)
-    return cache[name]
+    if name not in cache: cache.update({k: v for k, v in all_token_groups(hier, "test", R).items() if k not in cache})
+    return cache[name] if name in cache else concept_token_groups(hier, name, "test", R)   # not in the hierarchy: its error
 
 def _concept_groups(hier, names, R, cache=None):
     out = {}
@@ -553,10 +578,10 @@ def run_steering(ctx, progress:bool=True) -> dict:
                                 for p in parents[:3] for cov in (None, tensors["cov"])]
     leak = lambda ph: [per_phase[ph][str(s)]["steering_leakage"] for s in cfg.training.seeds]
     verdict = target_verdict(leak("phase3"), leak("phase2"), "reduction", cfg.eval.steering_leakage_reduction)
-    gens = []
+    gens, plain = [], generate(model, prompts[0], None, max_new_tokens=8)   # the unsteered continuation: one for every concept
     for p in parents[:2]:
         sv = teacher_vector(tensors, hier, p).unit()
-        gens.append({"concept": p, "alpha": a_max, "prompt": prompts[0], "clean": generate(model, prompts[0], None, max_new_tokens=8),
+        gens.append({"concept": p, "alpha": a_max, "prompt": prompts[0], "clean": plain,
                      "steered": generate(model, prompts[0], sv, a_max, max_new_tokens=8, positions=pos)})
     result = {"prompts": prompts, "alphas": alphas, "positions": pos, "teacher_vectors": teacher, "baseline": per_phase["phase2"],
               "teacher": per_phase["phase3"], "target_steering_leakage": verdict, "generations": gens, "decompositions": decompositions,
