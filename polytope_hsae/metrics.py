@@ -488,10 +488,15 @@ def auc(
     positive:Bool[Tensor, "n"],
 ) -> float:
     "Area under the ROC curve of `scores` for positive vs negative rows (rank-based, ties count ½); NaN without both classes."
-    from sklearn.metrics import roc_auc_score
-    y = positive.bool().numpy()
+    from scipy.stats import rankdata
+    y, s = positive.bool().cpu().numpy(), scores.double().cpu().numpy()
+    if len(y) != len(s): raise ValueError(f"{len(s)} scores but {len(y)} labels")
+    if not np.isfinite(s).all(): raise ValueError("scores contain NaN or inf: the AUC is undefined; drop those rows first")
     if y.all() or not y.any(): return float("nan")
-    return float(roc_auc_score(y, scores.double().numpy()))
+    # Mann-Whitney: (rank sum of the positives − its minimum) / (n₊ n₋), tied scores at their mean rank. Half-integer sums are exact
+    # in float64, so this is the exact AUC rounded once (scikit-learn's roc_auc_score agrees to ~1e-15, ~20× slower per call here)
+    n_pos = int(y.sum()); n_neg = len(y) - n_pos
+    return float((rankdata(s)[y].sum() - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg))
 
 def _probe_auc(x_tr, y_tr, x_te, y_te, max_iter:int, seed:int, C:float=1e-3) -> tuple[float, bool]:
     "AUC on the test rows of a logistic regression on standardised features fitted on the train rows, and whether lbfgs stopped before `max_iter`."
