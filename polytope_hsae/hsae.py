@@ -148,9 +148,10 @@ class HSAE(HookedRootModule):
             if len(xe) == 0: continue
             pre = (xe @ Wd.T) @ We + be                                                          # [c, a]
             v, jj = pre.max(-1); v = torch.relu(v)
-            recs.append((v[:, None] * D[jj]) @ Wu.T); vals.append(v); js.append(jj)              # [c, d]
+            if decode: recs.append((v[:, None] * D[jj]) @ Wu.T)                                  # [c, d]
+            vals.append(v); js.append(jj)
         g = gate.gather(1, idx).reshape(-1)[order]
-        out = xc.new_zeros(B, self.d_in).index_add(0, tok_s, torch.cat(recs) * g[:, None])
+        out = xc.new_zeros(B, self.d_in).index_add(0, tok_s, torch.cat(recs) * g[:, None]) if decode else None
         inv = torch.empty_like(order); inv[order] = torch.arange(B * K, device=xc.device)
         return out, torch.cat(vals)[inv].view(B, K), torch.cat(js)[inv].view(B, K)
 
@@ -177,13 +178,14 @@ class HSAE(HookedRootModule):
             X = Xs[pos]                                                         # [n_e, c, d]
             pre = torch.bmm(torch.bmm(X, self.W_down[E].transpose(1, 2)), self.W_enc_child[E]) + self.b_enc_child[E][:, None]   # [n_e, c, a]
             v, jj = pre.max(-1); v = torch.relu(v) * valid                      # [n_e, c]
-            atoms = torch.gather(self.dec_child()[E], 1, jj[..., None].expand(-1, -1, self.cfg.subspace_dim))   # [n_e, c, s]
-            rec = torch.bmm(v[..., None] * atoms, self.up()[E].transpose(1, 2))                                   # [n_e, c, d]
             flat_pos = pos[valid]
-            out = out.index_add(0, tok_pad[flat_pos], rec[valid] * g[flat_pos][:, None])
+            if decode:
+                atoms = torch.gather(self.dec_child()[E], 1, jj[..., None].expand(-1, -1, self.cfg.subspace_dim))   # [n_e, c, s]
+                rec = torch.bmm(v[..., None] * atoms, self.up()[E].transpose(1, 2))                                   # [n_e, c, d]
+                out = out.index_add(0, tok_pad[flat_pos], rec[valid] * g[flat_pos][:, None])
             vals = vals.index_put((flat_pos,), v[valid]); js = js.index_put((flat_pos,), jj[valid])
         inv = torch.empty_like(order); inv[order] = torch.arange(B * K, device=xc.device)
-        return out, vals[inv].view(B, K), js[inv].view(B, K)
+        return (out if decode else None), vals[inv].view(B, K), js[inv].view(B, K)
 
     def _children_fused(self, xc:Tensor, idx:Tensor, gate:Tensor, decode:bool=True):
         "Each expert's encoder and atoms composed into input space, as a flat SAE holds them: the winning atoms found in one dense pass without gradient, their codes recomputed with it (K dot products per token), a K-row decode."
@@ -216,6 +218,7 @@ class HSAE(HookedRootModule):
         y = torch.einsum("bd,nsd->bns", xc, self.W_down)
         pre = torch.einsum("bns,nsa->bna", y, self.W_enc_child) + self.b_enc_child
         val, j = pre.max(-1); val = torch.relu(val)                  # [B, N]
+        if not decode: return None, val.gather(1, idx), j.gather(1, idx)
         code = F.one_hot(j, self.cfg.atoms_per_subspace).to(xc.dtype) * val[..., None]
         rec = torch.einsum("bns,nds->bnd", torch.einsum("bna,nas->bns", code, self.dec_child()), self.up())
         chosen = (gate.detach() > 0.5).to(xc.dtype)                    # the sparse path never computes unselected children
@@ -238,7 +241,7 @@ class HSAE(HookedRootModule):
         idx, gate = self.route(h)
         z = self.hook_hsae_parent_acts(self.parent_codes(h, gate))      # an edit here changes the reconstruction
         parent_recon = z @ self.dec_parent() + self.b_dec if decode else None
-        child_out, child_val, child_idx = getattr(self, f"_children_{path}")(xc, idx, gate, decode=decode)   # projected, fused: no decode when False
+        child_out, child_val, child_idx = getattr(self, f"_children_{path}")(xc, idx, gate, decode=decode)   # decode=False: out is None
         p = {"h": h, "idx": idx, "gate": gate, "z_parent": z, "parent_recon": parent_recon, "child_val": child_val, "child_idx": child_idx}
         if self.hook_hsae_child_acts.fwd_hooks:                         # flat [B, N·a] child codes, built only when hooked (read-only)
             self.hook_hsae_child_acts(self._flat_codes(p)[:, self.n_parents:])
@@ -259,6 +262,11 @@ class HSAE(HookedRootModule):
     def encode(self, x:Float[Tensor, "B d"]) -> Float[Tensor, "B d_sae"]:
         "Flat codes: N parent codes, then N·a child codes (zero outside the selected experts' best atoms)."
         return self._flat_codes(self.forward_parts(x, decode=False))   # the codes of a forward pass, without its reconstruction
+
+    def encode_decode(self, x:Float[Tensor, "B d"]) -> tuple[Float[Tensor, "B d_sae"], Float[Tensor, "B d"]]:
+        "`encode(x)` and `forward(x)` from one pass (what an evaluation that needs both should call)."
+        p = self.forward_parts(x)
+        return self._flat_codes(p), p["x_hat"]
 
     def decode(self, codes:Float[Tensor, "B d_sae"]) -> Float[Tensor, "B d"]:
         return codes @ self.W_dec + self.b_dec

@@ -570,13 +570,11 @@ def encode_all(sae, x:Tensor, batch:int=4096) -> Tensor:
     return torch.cat([sae.encode(x[i:i + batch].to(p.dtype)).float().cpu() for i in range(0, len(x), batch)])
 
 def _encode_decode(sae, x:Tensor) -> tuple[Tensor, Tensor]:
-    "(sae.encode(x), sae(x)) from one encoder pass: an H-SAE's `forward_parts`, a causal model inside `InResidual`, else decode(encode)."
+    "(sae.encode(x), sae(x)) from one encoder pass: the model's own `encode_decode` (H-SAE), a causal model inside `InResidual`, else decode(encode)."
     if getattr(sae, "reads_residual", False) and hasattr(sae, "inner"):      # training.InResidual: the same maps as its encode / forward
         codes, y = _encode_decode(sae.inner, sae.space.to_model(x))
         return codes, sae.space.to_residual(y)
-    if hasattr(sae, "forward_parts"):                                        # HSAE: encode = flat codes of forward_parts, forward = its x_hat
-        parts = sae.forward_parts(x)
-        return sae._flat_codes(parts), parts["x_hat"]
+    if hasattr(sae, "encode_decode"): return sae.encode_decode(x)           # HSAE: codes and x_hat of one forward_parts
     if getattr(sae, "use_error_term", False): return sae.encode(x), sae(x)   # SAELens with the error term: its forward adds it
     codes = sae.encode(x)
     return codes, sae.decode(codes)                                          # our SAE and SAELens's: forward = decode(encode(x))
