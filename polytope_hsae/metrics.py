@@ -26,7 +26,7 @@ from .hsae import teacher_parents
 from .geometry import space_of
 from .corpus import activation_batches, token_batches
 from .config import write_json
-from .training import free_bytes, load_trained, run_space
+from .training import codes_and_reconstruction, free_bytes, load_trained, run_space
 
 # %% auto #0
 __all__ = ['RELATIONS', 'VERDICTS', 'GROUPS_MAIN', 'explained_variance', 'l0', 'median_abs_cos', 'FiringCounter', 'hsae_usage',
@@ -569,21 +569,11 @@ def encode_all(sae, x:Tensor, batch:int=4096) -> Tensor:
     p = next(sae.parameters())
     return torch.cat([sae.encode(x[i:i + batch].to(p.dtype)).float().cpu() for i in range(0, len(x), batch)])
 
-def _encode_decode(sae, x:Tensor) -> tuple[Tensor, Tensor]:
-    "(sae.encode(x), sae(x)) from one encoder pass: the model's own `encode_decode` (H-SAE), a causal model inside `InResidual`, else decode(encode)."
-    if getattr(sae, "reads_residual", False) and hasattr(sae, "inner"):      # training.InResidual: the same maps as its encode / forward
-        codes, y = _encode_decode(sae.inner, sae.space.to_model(x))
-        return codes, sae.space.to_residual(y)
-    if hasattr(sae, "encode_decode"): return sae.encode_decode(x)           # HSAE: codes and x_hat of one forward_parts
-    if getattr(sae, "use_error_term", False): return sae.encode(x), sae(x)   # SAELens with the error term: its forward adds it
-    codes = sae.encode(x)
-    return codes, sae.decode(codes)                                          # our SAE and SAELens's: forward = decode(encode(x))
-
 @torch.no_grad()
 def encode_reconstruct(sae, x:Tensor, batch:int=4096) -> tuple[Tensor, Tensor]:
     "`encode_all(sae, x)` and the reconstructions `sae(x)` (float32, batches of `batch` rows), from one encoder pass per batch."
     p = next(sae.parameters())
-    pairs = [_encode_decode(sae, x[i:i + batch].to(p.dtype)) for i in range(0, len(x), batch)]
+    pairs = [codes_and_reconstruction(sae, x[i:i + batch].to(p.dtype)) for i in range(0, len(x), batch)]
     if not pairs: raise ValueError("no rows to encode: x is empty")
     return torch.cat([c.float().cpu() for c, _ in pairs]), torch.cat([r.float() for _, r in pairs])
 

@@ -497,10 +497,9 @@ def downstream_effects(
 
 # %% ../nbs/12_steering.ipynb #8dc7c886
 def _test_groups(hier, name, R, cache:dict|None):
-    "`concept_token_groups(hier, name, 'test', R)`, kept in `cache` (a dict) when one is given (filled for every concept at once: `all_token_groups`)."
-    if cache is None: return concept_token_groups(hier, name, "test", R)
-    if name not in cache: cache.update({k: v for k, v in all_token_groups(hier, "test", R).items() if k not in cache})
-    return cache[name] if name in cache else concept_token_groups(hier, name, "test", R)   # not in the hierarchy: its error
+    "`concept_token_groups(hier, name, 'test', R)`, read from `cache` (`all_token_groups(hier, 'test', R)`) when it holds `name`."
+    if cache is not None and name in cache: return cache[name]
+    return concept_token_groups(hier, name, "test", R)
 
 def _concept_groups(hier, names, R, cache=None):
     out = {}
@@ -561,7 +560,7 @@ def run_steering(ctx, progress:bool=True) -> dict:
     lam = last_lambda(model, prompts)
     clean = steered_logits(model, prompts, None, positions=pos, lam=lam).double().log_softmax(-1)
     parents = level_concepts(hier, "parent", cfg.hsae.n_parents)
-    groups = {}                                            # concept → its held-out token groups, shared by every check below
+    groups = all_token_groups(hier, "test", R)             # concept → its held-out token groups, shared by every check below
     teacher = teacher_checks(model, tensors, hier, parents, alphas, prompts, R, clean, lam, pos, token_groups=groups)
     per_phase, seed0 = {}, {}
     jobs = [(ph, s) for ph in ("phase2", "phase3") for s in cfg.training.seeds]

@@ -30,9 +30,10 @@ from .validation import load_teacher
 __all__ = ['REGULARISERS', 'DECODER_PARAMS', 'BASELINES', 'ABLATIONS', 'TrainSchedule', 'TrainingError', 'lr_factor',
            'save_checkpoint', 'latest_checkpoint', 'load_checkpoint', 'make_optimizer', 'train', 'synthetic_hierarchy',
            'recovered', 'free_bytes', 'SpaceData', 'run_space', 'train_hsae_variant', 'train_hsae_phase', 'run_phase2',
-           'run_phase3', 'InResidual', 'as_residual', 'baseline_sizes', 'train_baseline', 'run_baselines',
-           'load_trained', 'train_layer_saes', 'AblationSetup', 'ablation', 'euclidean_teacher', 'moe_top1', 'topk2',
-           'no_teacher_init', 'no_causal_ortho', 'rkcnn_parents', 'jax_compat', 'ablation_setup', 'run_ablations']
+           'run_phase3', 'codes_and_reconstruction', 'InResidual', 'as_residual', 'baseline_sizes', 'train_baseline',
+           'run_baselines', 'load_trained', 'train_layer_saes', 'AblationSetup', 'ablation', 'euclidean_teacher',
+           'moe_top1', 'topk2', 'no_teacher_init', 'no_causal_ortho', 'rkcnn_parents', 'jax_compat', 'ablation_setup',
+           'run_ablations']
 
 # %% ../nbs/10_training.ipynb #f99f3804
 @dataclass
@@ -424,6 +425,13 @@ def run_phase3(ctx) -> dict:
 
 
 # %% ../nbs/10_training.ipynb #b3d4f282
+def codes_and_reconstruction(model, x:Tensor) -> tuple[Tensor, Tensor]:
+    "(model.encode(x), model(x)) from one encoder pass: the model's own `encode_decode` (H-SAE, InResidual), else encode then decode (our SAE, SAELens's; SAELens's forward when it adds its error term)."
+    if hasattr(model, "encode_decode"): return model.encode_decode(x)
+    if getattr(model, "use_error_term", False): return model.encode(x), model(x)
+    codes = model.encode(x)
+    return codes, model.decode(codes)
+
 class InResidual(nn.Module):
     "A causal-space SAE / H-SAE seen from the residual stream: λ in, codes or λ̂ out, decoder rows as λ-space directions."
     reads_residual = True                 # `geometry.space_of` reports it as a residual-space model
@@ -434,6 +442,10 @@ class InResidual(nn.Module):
     def encode(self, x:Float[Tensor, "n d"]) -> Tensor: return self.inner.encode(self.space.to_model(x))
     def decode(self, z:Tensor) -> Float[Tensor, "n d"]: return self.space.to_residual(self.inner.decode(z))
     def forward(self, x:Float[Tensor, "n d"]) -> Float[Tensor, "n d"]: return self.space.to_residual(self.inner(self.space.to_model(x)))
+    def encode_decode(self, x:Float[Tensor, "n d"]) -> tuple[Tensor, Float[Tensor, "n d"]]:
+        "`encode(x)` and `forward(x)` from one pass of the inner model (its own, defined here: the inner's works in its space, not λ)."
+        codes, y = codes_and_reconstruction(self.inner, self.space.to_model(x))
+        return codes, self.space.to_residual(y)
     @property
     def W_dec(self) -> Float[Tensor, "d_sae d"]:
         "Decoder rows as λ-space directions (V Cov^{-1/2}): what moves the residual stream the way the latent does."
